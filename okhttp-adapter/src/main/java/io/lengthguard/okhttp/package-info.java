@@ -1,0 +1,5 @@
+/** LengthGuard for okhttp. */
+@NullMarked
+package io.lengthguard.okhttp;
+
+import org.jspecify.annotations.NullMarked;
