@@ -1,0 +1,383 @@
+package io.lengthguard;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A request body frozen into immutable bytes, with an exact {@linkplain #contentLength() length}.
+ * The bytes are taken once: from an array or buffer (copied, so the caller may reuse it), from a
+ * string (encoded once), from a stream, or from a serializer run once. Every later use (the length,
+ * each send, each digest) reads those same bytes.
+ *
+ * <p>A body read from a stream may be held in a file (see {@link Buffering#spillToDisk}); {@link
+ * #close()} deletes that file. Reading a closed body throws {@link IllegalStateException}.
+ *
+ * <p>This class is immutable and thread-safe.
+ */
+public final class FrozenBody implements Closeable {
+  private static final Cleaner CLEANER = Cleaner.create();
+  private static final byte[][] NO_SEGMENTS = new byte[0][];
+  private static final FrozenBody EMPTY = new FrozenBody(NO_SEGMENTS, 0, null);
+
+  /** Full segments then one last, possibly partial, segment; empty when the body is in a file. */
+  private final byte[][] segments;
+
+  private final long length;
+  private final @Nullable Path file;
+  private final Cleaner.@Nullable Cleanable cleanable;
+  private volatile boolean closed;
+  private volatile @Nullable String sha256;
+  private volatile @Nullable String sha512;
+
+  private FrozenBody(byte[][] segments, long length, @Nullable Path file) {
+    this.segments = segments;
+    this.length = length;
+    this.file = file;
+    this.cleanable = file == null ? null : CLEANER.register(this, new DeleteFile(file));
+  }
+
+  static FrozenBody ofSegments(byte[][] segments, long length) {
+    return length == 0 ? EMPTY : new FrozenBody(segments, length, null);
+  }
+
+  static FrozenBody ofFile(Path file, long length) {
+    return new FrozenBody(NO_SEGMENTS, length, file);
+  }
+
+  private static FrozenBody ofOwnedArray(byte[] bytes) {
+    return bytes.length == 0 ? EMPTY : new FrozenBody(new byte[][] {bytes}, bytes.length, null);
+  }
+
+  /** Returns a body of a copy of {@code bytes}. */
+  public static FrozenBody of(byte[] bytes) {
+    requireNonNull(bytes, "bytes == null");
+    return ofOwnedArray(bytes.clone());
+  }
+
+  /** Returns a body of a copy of {@code length} bytes of {@code bytes} from {@code offset}. */
+  public static FrozenBody of(byte[] bytes, int offset, int length) {
+    requireNonNull(bytes, "bytes == null");
+    if (offset < 0 || length < 0 || offset > bytes.length - length) {
+      throw new IndexOutOfBoundsException(
+          "offset=" + offset + ", length=" + length + ", array length=" + bytes.length);
+    }
+    byte[] copy = new byte[length];
+    System.arraycopy(bytes, offset, copy, 0, length);
+    return ofOwnedArray(copy);
+  }
+
+  /** Returns a body of a copy of the remaining bytes of {@code buffer}; its position is unchanged. */
+  public static FrozenBody of(ByteBuffer buffer) {
+    requireNonNull(buffer, "buffer == null");
+    byte[] copy = new byte[buffer.remaining()];
+    buffer.duplicate().get(copy);
+    return ofOwnedArray(copy);
+  }
+
+  /** Returns a body of {@code text} encoded once as UTF-8. */
+  public static FrozenBody ofUtf8(CharSequence text) {
+    requireNonNull(text, "text == null");
+    if (text instanceof String) {
+      // String.getBytes allocates the encoded array; it is ours, so no copy follows.
+      return ofOwnedArray(((String) text).getBytes(StandardCharsets.UTF_8));
+    }
+    return ofOwnedArray(Utf8.encode(text));
+  }
+
+  /** Returns a body of {@code text} encoded once in {@code charset}. */
+  public static FrozenBody of(CharSequence text, Charset charset) {
+    requireNonNull(text, "text == null");
+    requireNonNull(charset, "charset == null");
+    if (charset.equals(StandardCharsets.UTF_8)) return ofUtf8(text);
+    return ofOwnedArray(text.toString().getBytes(charset));
+  }
+
+  /**
+   * Reads {@code in} to its end into a body held in memory, up to {@code maxBytes}. Does not close
+   * {@code in}.
+   *
+   * @throws BodyTooLargeException if the stream has more than {@code maxBytes}; it is read no
+   *     further than one byte past the limit
+   */
+  public static FrozenBody read(InputStream in, long maxBytes) throws IOException {
+    return read(in, Buffering.inMemory(maxBytes));
+  }
+
+  /**
+   * Reads {@code in} to its end, held as {@code buffering} says. Does not close {@code in}.
+   *
+   * @throws BodyTooLargeException if the stream has more than {@link Buffering#maxBytes()}; it is
+   *     read no further than one byte past the limit, and a spill file is deleted
+   */
+  public static FrozenBody read(InputStream in, Buffering buffering) throws IOException {
+    requireNonNull(in, "in == null");
+    requireNonNull(buffering, "buffering == null");
+    SegmentBuffer buffer = new SegmentBuffer(buffering);
+    try {
+      buffer.readFrom(in);
+      return buffer.freeze();
+    } catch (IOException | RuntimeException | Error e) {
+      buffer.discard();
+      throw e;
+    }
+  }
+
+  /** Runs {@code writer} once into a body held in memory, up to {@code maxBytes}. */
+  public static FrozenBody write(BodyWriter writer, long maxBytes) throws IOException {
+    return write(writer, Buffering.inMemory(maxBytes));
+  }
+
+  /**
+   * Runs {@code writer} once into a body held as {@code buffering} says.
+   *
+   * @throws BodyTooLargeException if the writer writes more than {@link Buffering#maxBytes()}, even
+   *     if the writer caught the exception that its write raised
+   */
+  public static FrozenBody write(BodyWriter writer, Buffering buffering) throws IOException {
+    requireNonNull(writer, "writer == null");
+    requireNonNull(buffering, "buffering == null");
+    SegmentBuffer buffer = new SegmentBuffer(buffering);
+    try {
+      writer.writeTo(buffer);
+    } catch (IOException | RuntimeException | Error e) {
+      boolean overflowed = buffer.overflowed();
+      long size = buffer.size();
+      buffer.discard();
+      // A serializer may wrap the exception we threw (Jackson does); the caller still learns why.
+      if (overflowed && !(e instanceof BodyTooLargeException)) {
+        BodyTooLargeException tooLarge = new BodyTooLargeException(buffering.maxBytes(), size);
+        tooLarge.addSuppressed(e);
+        throw tooLarge;
+      }
+      throw e;
+    }
+    return buffer.freeze();
+  }
+
+  /** Returns the exact number of bytes in this body: the value of its {@code Content-Length}. */
+  public long contentLength() {
+    return length;
+  }
+
+  /** Writes this body's bytes to {@code out}, without copying them. Does not close {@code out}. */
+  public void writeTo(OutputStream out) throws IOException {
+    requireNonNull(out, "out == null");
+    checkOpen();
+    if (file != null) {
+      Files.copy(file, out);
+      return;
+    }
+    long remaining = length;
+    for (byte[] segment : segments) {
+      int n = (int) Math.min(segment.length, remaining);
+      out.write(segment, 0, n);
+      remaining -= n;
+    }
+  }
+
+  /** Returns a new stream of this body's bytes, independent of any other. The caller closes it. */
+  public InputStream openStream() throws IOException {
+    checkOpen();
+    if (file != null) return Files.newInputStream(file);
+    return new SegmentInputStream(segments, length);
+  }
+
+  /** Returns a new array holding a copy of this body's bytes. */
+  public byte[] toByteArray() throws IOException {
+    checkOpen();
+    if (length > Integer.MAX_VALUE - 8) {
+      throw new IOException("body of " + length + " bytes does not fit in an array");
+    }
+    if (file != null) return Files.readAllBytes(file);
+    byte[] result = new byte[(int) length];
+    int position = 0;
+    for (byte[] segment : segments) {
+      int n = Math.min(segment.length, result.length - position);
+      System.arraycopy(segment, 0, result, position, n);
+      position += n;
+    }
+    return result;
+  }
+
+  /**
+   * Returns this body's RFC 9530 {@code Content-Digest} value, such as {@code
+   * sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:}, computed from these bytes once per
+   * algorithm and then cached.
+   *
+   * @param algorithm {@code sha-256} or {@code sha-512} (RFC 9530 §5)
+   */
+  public String contentDigest(String algorithm) throws IOException {
+    requireNonNull(algorithm, "algorithm == null");
+    String key = algorithm.toLowerCase(Locale.ROOT);
+    switch (key) {
+      case "sha-256":
+        {
+          String value = sha256;
+          if (value == null) sha256 = value = digest(key, "SHA-256");
+          return value;
+        }
+      case "sha-512":
+        {
+          String value = sha512;
+          if (value == null) sha512 = value = digest(key, "SHA-512");
+          return value;
+        }
+      default:
+        throw new IllegalArgumentException(
+            "unsupported digest algorithm: " + algorithm + "; use sha-256 or sha-512");
+    }
+  }
+
+  /** Returns the canonical name of a supported digest algorithm, or throws. */
+  static String checkDigestAlgorithm(String algorithm) {
+    String key = algorithm.toLowerCase(Locale.ROOT);
+    Checks.requireArgument(
+        key.equals("sha-256") || key.equals("sha-512"),
+        "unsupported digest algorithm: %s; use sha-256 or sha-512",
+        algorithm);
+    return key;
+  }
+
+  private String digest(String name, String jcaName) throws IOException {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance(jcaName);
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError(e); // every Java platform has SHA-256 and SHA-512
+    }
+    writeTo(new DigestSink(digest));
+    return name + "=:" + Base64.getEncoder().encodeToString(digest.digest()) + ":";
+  }
+
+  /** Deletes a spill file, if any. Reading afterwards throws {@link IllegalStateException}. */
+  @Override
+  public void close() {
+    closed = true;
+    if (cleanable != null) cleanable.clean();
+  }
+
+  private void checkOpen() {
+    Checks.requireState(!closed, "body is closed");
+  }
+
+  @Override
+  public String toString() {
+    return "FrozenBody{length="
+        + length
+        + ", storage="
+        + (file != null ? "file" : "memory")
+        + (closed ? ", closed" : "")
+        + "}";
+  }
+
+  private static final class DigestSink extends OutputStream {
+    private final MessageDigest digest;
+
+    DigestSink(MessageDigest digest) {
+      this.digest = digest;
+    }
+
+    @Override
+    public void write(int b) {
+      digest.update((byte) b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      digest.update(b, off, len);
+    }
+  }
+
+  /** Deletes a spill file; holds no reference to the body, so the body can be collected. */
+  private static final class DeleteFile implements Runnable {
+    private final Path file;
+
+    DeleteFile(Path file) {
+      this.file = file;
+    }
+
+    @Override
+    public void run() {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  private static final class SegmentInputStream extends InputStream {
+    private final byte[][] segments;
+    private long remaining;
+    private int index;
+    private int position;
+
+    SegmentInputStream(byte[][] segments, long length) {
+      this.segments = segments;
+      this.remaining = length;
+    }
+
+    @Override
+    public int read() {
+      if (remaining == 0) return -1;
+      byte[] one = new byte[1];
+      read(one, 0, 1);
+      return one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      java.util.Objects.checkFromIndexSize(off, len, b.length);
+      if (len == 0) return 0;
+      if (remaining == 0) return -1;
+      byte[] segment = segments[index];
+      int n = (int) Math.min(Math.min(len, segment.length - position), remaining);
+      System.arraycopy(segment, position, b, off, n);
+      position += n;
+      remaining -= n;
+      if (position == segment.length) {
+        index++;
+        position = 0;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) {
+      long skipped = 0;
+      while (skipped < n && remaining > 0) {
+        byte[] segment = segments[index];
+        int step = (int) Math.min(Math.min(n - skipped, segment.length - position), remaining);
+        position += step;
+        remaining -= step;
+        skipped += step;
+        if (position == segment.length) {
+          index++;
+          position = 0;
+        }
+      }
+      return skipped;
+    }
+
+    @Override
+    public int available() {
+      return (int) Math.min(remaining, Integer.MAX_VALUE);
+    }
+  }
+}

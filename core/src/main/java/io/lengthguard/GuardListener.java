@@ -1,0 +1,35 @@
+package io.lengthguard;
+
+/**
+ * Receives the guard's events. Every method has an empty default, so a listener overrides only what
+ * it needs. Methods are called on the thread that runs the request, so they should return quickly;
+ * an exception thrown by a listener is logged and otherwise ignored.
+ *
+ * <p>The same events also go to the {@code System.Logger} named {@code io.lengthguard}, with sizes
+ * and origins only, never body bytes.
+ */
+public interface GuardListener {
+  /** A listener that does nothing. */
+  GuardListener NONE = new GuardListener() {};
+
+  /** A body of {@code bytes} bytes to {@code origin} was frozen, for {@code reason}. */
+  default void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {}
+
+  /**
+   * {@code origin} answered 411 Length Required; {@code lengthSent} says whether the request carried
+   * a {@code Content-Length}.
+   */
+  default void lengthRequired(Origin origin, boolean lengthSent) {}
+
+  /** The request was sent again with a frozen body of {@code bytes} bytes and its exact length. */
+  default void resent(Origin origin, long bytes) {}
+
+  /** The resend got {@code status}, not 411: the guard recovered the request. */
+  default void recovered(Origin origin, int status) {}
+
+  /** The guard handed the 411 back to the caller, for {@code reason}; {@code detail} says more. */
+  default void gaveUp(Origin origin, GiveUpReason reason, String detail) {}
+
+  /** A body to {@code origin} passed the buffering limit after {@code bytesRead} bytes. */
+  default void bodyTooLarge(Origin origin, long limit, long bytesRead) {}
+}

@@ -1,0 +1,258 @@
+package io.lengthguard;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The decisions every adapter shares: whether a body of unknown length is frozen before its first
+ * send, whether a 411 gets a resend, and with which bytes. It remembers, per origin, which servers
+ * answered 411 ({@link GuardMode#ADAPTIVE}), and reports each step to the policy's {@link
+ * GuardListener} and to the {@code System.Logger} named {@code io.lengthguard}.
+ *
+ * <p>Adapters call it in this order for a body of unknown length:
+ *
+ * <ol>
+ *   <li>{@link #freezeBeforeSend}: if it returns a reason, {@link #freeze} the body and send it with
+ *       its exact length;
+ *   <li>otherwise send the body as the client frames it; a one-shot body goes through a {@link
+ *       #newCapture() capture};
+ *   <li>{@link #shouldResend} with the response status: if true, close that response, {@link
+ *       #freezeForResend} and, given a body, send it once with its exact length;
+ *   <li>{@link #resendAnswered} with the resend's status.
+ * </ol>
+ *
+ * <p>This class is thread-safe: one instance serves a whole client.
+ */
+public final class LengthGuard {
+  private static final System.Logger LOGGER = System.getLogger("io.lengthguard");
+
+  private final GuardPolicy policy;
+  private final GuardListener listener;
+  private final OriginMemory origins;
+
+  private LengthGuard(GuardPolicy policy, LongSupplier ticker) {
+    this.policy = policy;
+    this.listener = policy.listener();
+    this.origins =
+        new OriginMemory(policy.maxOrigins(), policy.originTtl().toNanos(), ticker);
+  }
+
+  /** Returns a guard that follows {@code policy}. */
+  public static LengthGuard create(GuardPolicy policy) {
+    return new LengthGuard(requireNonNull(policy, "policy == null"), System::nanoTime);
+  }
+
+  static LengthGuard create(GuardPolicy policy, LongSupplier ticker) {
+    return new LengthGuard(policy, ticker);
+  }
+
+  /** Returns this guard's policy. */
+  public GuardPolicy policy() {
+    return policy;
+  }
+
+  /**
+   * Returns why a body of unknown length to {@code origin} must be frozen before its first send, or
+   * null to send it as the client frames it and watch for a 411.
+   */
+  public @Nullable FreezeReason freezeBeforeSend(Origin origin) {
+    switch (policy.mode()) {
+      case PREBUFFER:
+        return FreezeReason.PREBUFFER;
+      case ADAPTIVE:
+        return origins.contains(origin) ? FreezeReason.LEARNED_ORIGIN : null;
+      default:
+        return null;
+    }
+  }
+
+  /** Returns true if {@code origin} answered 411 within its time to live ({@link GuardMode#ADAPTIVE}). */
+  public boolean wantsLength(Origin origin) {
+    return origins.contains(requireNonNull(origin, "origin == null"));
+  }
+
+  /**
+   * Runs {@code writer} once into a frozen body, buffered as the policy says.
+   *
+   * @throws BodyTooLargeException if the body passes the policy's limit; nothing was kept
+   */
+  public FrozenBody freeze(Origin origin, BodyWriter writer, FreezeReason reason)
+      throws IOException {
+    FrozenBody body;
+    try {
+      body = FrozenBody.write(writer, policy.buffering());
+    } catch (BodyTooLargeException e) {
+      bodyTooLarge(origin, e);
+      throw e;
+    }
+    bodyFrozen(origin, body.contentLength(), reason);
+    return body;
+  }
+
+  /** Returns a capture for a one-shot body's first send, bounded by the policy's limit. */
+  public BodyCapture newCapture() {
+    return new BodyCapture(policy.buffering());
+  }
+
+  /**
+   * Returns true if a response with {@code status} to a body of unknown length calls for the one
+   * resend: a 411 (RFC 9110 §15.5.12) to a request that carried no {@code Content-Length}. A 411 is
+   * remembered for {@code origin} in {@link GuardMode#ADAPTIVE} mode.
+   *
+   * @param lengthSent whether the request that got this response carried a {@code Content-Length}
+   */
+  public boolean shouldResend(Origin origin, int status, boolean lengthSent) {
+    if (status != 411) return false;
+    emitLengthRequired(origin, lengthSent);
+    if (policy.mode() == GuardMode.ADAPTIVE) origins.add(origin);
+    if (lengthSent) {
+      gaveUp(
+          origin,
+          GiveUpReason.LENGTH_REFUSED,
+          "the origin answered 411 to a request with an exact Content-Length");
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Returns the body for the resend after a 411, or null (having told the listener why) if there is
+   * none. A body that went through {@code capture} is frozen from the captured bytes; otherwise
+   * {@code replay} writes it again. Closes {@code capture}'s bytes when they are not used.
+   */
+  public @Nullable FrozenBody freezeForResend(
+      Origin origin, @Nullable BodyWriter replay, @Nullable BodyCapture capture) {
+    if (capture != null) {
+      if (capture.overflowed()) {
+        long limit = policy.buffering().maxBytes();
+        bodyTooLarge(origin, new BodyTooLargeException(limit, capture.bytesSeen()));
+        gaveUp(
+            origin,
+            GiveUpReason.TOO_LARGE,
+            "the one-shot body passed maxBytes (" + limit + ") while it was sent");
+        return null;
+      }
+      if (!capture.complete()) {
+        capture.close();
+        gaveUp(
+            origin,
+            GiveUpReason.BODY_LOST,
+            "the one-shot body was not wholly written on the first send ("
+                + capture.bytesSeen()
+                + " bytes seen), so it cannot be sent again");
+        return null;
+      }
+      try {
+        FrozenBody body = capture.freeze();
+        bodyFrozen(origin, body.contentLength(), FreezeReason.LENGTH_REQUIRED);
+        return body;
+      } catch (IOException e) {
+        capture.close();
+        gaveUp(origin, GiveUpReason.FREEZE_FAILED, String.valueOf(e));
+        return null;
+      }
+    }
+    if (replay == null) {
+      gaveUp(origin, GiveUpReason.BODY_LOST, "the body cannot be written a second time");
+      return null;
+    }
+    try {
+      return freeze(origin, replay, FreezeReason.LENGTH_REQUIRED);
+    } catch (BodyTooLargeException e) {
+      gaveUp(origin, GiveUpReason.TOO_LARGE, e.getMessage());
+      return null;
+    } catch (IOException | RuntimeException e) {
+      gaveUp(origin, GiveUpReason.FREEZE_FAILED, String.valueOf(e));
+      return null;
+    }
+  }
+
+  /** Records that the frozen body was sent again; call just before the resend. */
+  public void resending(Origin origin, FrozenBody body) {
+    long bytes = body.contentLength();
+    LOGGER.log(Level.DEBUG, () -> "resending " + bytes + " bytes with Content-Length to " + origin);
+    try {
+      listener.resent(origin, bytes);
+    } catch (RuntimeException e) {
+      listenerFailed(e);
+    }
+  }
+
+  /** Records the status the resend got: recovered, or a second 411 handed back to the caller. */
+  public void resendAnswered(Origin origin, int status) {
+    if (status == 411) {
+      shouldResend(origin, status, true);
+      return;
+    }
+    LOGGER.log(Level.INFO, () -> "recovered from 411 at " + origin + ": resend got " + status);
+    try {
+      listener.recovered(origin, status);
+    } catch (RuntimeException e) {
+      listenerFailed(e);
+    }
+  }
+
+  /**
+   * Returns the {@code Content-Digest} header value for {@code body} if the policy names an
+   * algorithm, or null.
+   */
+  public @Nullable String contentDigest(FrozenBody body) throws IOException {
+    String algorithm = policy.contentDigest();
+    return algorithm == null ? null : body.contentDigest(algorithm);
+  }
+
+  private void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
+    LOGGER.log(Level.DEBUG, () -> "froze " + bytes + " bytes to " + origin + " (" + reason + ")");
+    try {
+      listener.bodyFrozen(origin, bytes, reason);
+    } catch (RuntimeException e) {
+      listenerFailed(e);
+    }
+  }
+
+  private void bodyTooLarge(Origin origin, BodyTooLargeException e) {
+    LOGGER.log(
+        Level.WARNING,
+        () ->
+            "body to " + origin + " passed maxBytes (" + e.limit() + ") at " + e.bytesRead()
+                + " bytes");
+    try {
+      listener.bodyTooLarge(origin, e.limit(), e.bytesRead());
+    } catch (RuntimeException re) {
+      listenerFailed(re);
+    }
+  }
+
+  private void emitLengthRequired(Origin origin, boolean lengthSent) {
+    LOGGER.log(
+        Level.INFO,
+        () -> "411 Length Required from " + origin + (lengthSent ? " (length was sent)" : ""));
+    try {
+      listener.lengthRequired(origin, lengthSent);
+    } catch (RuntimeException e) {
+      listenerFailed(e);
+    }
+  }
+
+  private void gaveUp(Origin origin, GiveUpReason reason, String detail) {
+    LOGGER.log(Level.WARNING, () -> "411 from " + origin + " handed back: " + reason + ", " + detail);
+    try {
+      listener.gaveUp(origin, reason, detail);
+    } catch (RuntimeException e) {
+      listenerFailed(e);
+    }
+  }
+
+  private static void listenerFailed(RuntimeException e) {
+    LOGGER.log(Level.WARNING, "GuardListener threw; ignored", e);
+  }
+
+  @Override
+  public String toString() {
+    return "LengthGuard{" + policy + ", origins=" + origins.size() + "}";
+  }
+}

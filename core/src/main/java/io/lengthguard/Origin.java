@@ -1,0 +1,36 @@
+package io.lengthguard;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Locale;
+
+/**
+ * A server a request goes to: scheme, host and port (RFC 6454). The guard remembers per origin
+ * whether it wants a length.
+ *
+ * <p>This class is immutable and thread-safe.
+ *
+ * @param scheme lower-case scheme, such as {@code https}
+ * @param host lower-case host name or address literal
+ * @param port port number, explicit even where it is the scheme's default
+ */
+public record Origin(String scheme, String host, int port) {
+  /** Creates an origin, lower-casing the scheme and host. */
+  public Origin {
+    requireNonNull(scheme, "scheme == null");
+    requireNonNull(host, "host == null");
+    Checks.requireArgument(port > 0 && port <= 65535, "port out of range: %s", port);
+    scheme = scheme.toLowerCase(Locale.ROOT);
+    host = host.toLowerCase(Locale.ROOT);
+  }
+
+  /** Returns the origin of {@code scheme://host:port}. */
+  public static Origin of(String scheme, String host, int port) {
+    return new Origin(scheme, host, port);
+  }
+
+  @Override
+  public String toString() {
+    return scheme + "://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+}

@@ -1,0 +1,56 @@
+package io.lengthguard;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * The origins that answered 411, each until its time to live passes. Lookups take no lock; an
+ * insert past the bound evicts expired origins, then the oldest.
+ *
+ * <p>This class is thread-safe.
+ */
+final class OriginMemory {
+  private final ConcurrentHashMap<Origin, Long> expiries = new ConcurrentHashMap<>();
+  private final int maxOrigins;
+  private final long ttlNanos;
+  private final LongSupplier ticker;
+
+  OriginMemory(int maxOrigins, long ttlNanos, LongSupplier ticker) {
+    this.maxOrigins = maxOrigins;
+    this.ttlNanos = ttlNanos;
+    this.ticker = ticker;
+  }
+
+  boolean contains(Origin origin) {
+    Long expiry = expiries.get(origin);
+    if (expiry == null) return false;
+    if (ticker.getAsLong() - expiry >= 0) {
+      expiries.remove(origin, expiry);
+      return false;
+    }
+    return true;
+  }
+
+  void add(Origin origin) {
+    expiries.put(origin, ticker.getAsLong() + ttlNanos);
+    if (expiries.size() > maxOrigins) evict();
+  }
+
+  int size() {
+    return expiries.size();
+  }
+
+  private synchronized void evict() {
+    long now = ticker.getAsLong();
+    expiries.entrySet().removeIf(e -> now - e.getValue() >= 0);
+    while (expiries.size() > maxOrigins) {
+      Map.Entry<Origin, Long> oldest = null;
+      for (Map.Entry<Origin, Long> e : expiries.entrySet()) {
+        if (oldest == null || e.getValue() - oldest.getValue() < 0) oldest = e;
+      }
+      if (oldest == null) return;
+      expiries.remove(oldest.getKey(), oldest.getValue());
+    }
+  }
+}

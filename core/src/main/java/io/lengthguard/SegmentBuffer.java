@@ -1,0 +1,227 @@
+package io.lengthguard;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Collects a body of unknown length in fixed-size segments, moving it to a file once it passes the
+ * memory threshold. The bytes are never held twice: {@link #freeze} hands the segments themselves
+ * to the frozen body.
+ *
+ * <p>This class is not thread-safe.
+ */
+final class SegmentBuffer extends OutputStream {
+  // Small enough that the last, partly filled segment wastes little; the size of Okio's segments
+  // and of the JDK's stream-copy buffers, so writes downstream go out in natural pieces.
+  static final int SEGMENT_SIZE = 8192;
+
+  private final Buffering buffering;
+  private final long maxBytes;
+  private byte[][] segments = new byte[4][];
+  private int segmentCount;
+  private int lastFill = SEGMENT_SIZE;
+  private long size;
+
+  private @Nullable Path file;
+  private @Nullable FileChannel channel;
+  private @Nullable ByteBuffer fileBuffer;
+
+  private boolean overflowed;
+  private boolean done;
+
+  SegmentBuffer(Buffering buffering) {
+    this.buffering = buffering;
+    this.maxBytes = buffering.maxBytes();
+  }
+
+  long size() {
+    return size;
+  }
+
+  boolean overflowed() {
+    return overflowed;
+  }
+
+  /** Reads {@code in} to its end, no further than {@code maxBytes} plus one byte. */
+  void readFrom(InputStream in) throws IOException {
+    while (true) {
+      if (file == null) {
+        if (lastFill == SEGMENT_SIZE) {
+          // Learn whether there is more before allocating a segment: a full last segment then
+          // wastes nothing at the end of the stream.
+          int b = in.read();
+          if (b == -1) return;
+          write(b);
+          continue;
+        }
+        byte[] segment = segments[segmentCount - 1];
+        int n = in.read(segment, lastFill, (int) Math.min(SEGMENT_SIZE - lastFill, room()));
+        if (n == -1) return;
+        accept(n);
+        lastFill += n;
+        if (file == null && size > buffering.memoryBytes()) spill();
+      } else {
+        ByteBuffer buffer = fileBuffer;
+        int n = in.read(buffer.array(), buffer.position(), (int) Math.min(buffer.remaining(), room()));
+        if (n == -1) return;
+        accept(n);
+        buffer.position(buffer.position() + n);
+        if (!buffer.hasRemaining()) flushFileBuffer();
+      }
+    }
+  }
+
+  /** Returns how many more bytes may be read: one past the limit, so passing it is seen. */
+  private long room() {
+    return maxBytes - size + 1;
+  }
+
+  private void accept(int n) throws BodyTooLargeException {
+    size += n;
+    if (size > maxBytes) {
+      overflowed = true;
+      throw new BodyTooLargeException(maxBytes, size);
+    }
+  }
+
+  @Override
+  public void write(int b) throws IOException {
+    write(new byte[] {(byte) b}, 0, 1);
+  }
+
+  @Override
+  public void write(byte[] source, int offset, int length) throws IOException {
+    Checks.requireState(!done, "buffer is frozen or discarded");
+    if (overflowed) throw new BodyTooLargeException(maxBytes, size);
+    if (length > maxBytes - size) {
+      overflowed = true;
+      throw new BodyTooLargeException(maxBytes, size + length);
+    }
+    while (length > 0) {
+      if (file != null) {
+        ByteBuffer buffer = fileBuffer;
+        int n = Math.min(length, buffer.remaining());
+        buffer.put(source, offset, n);
+        if (!buffer.hasRemaining()) flushFileBuffer();
+        size += n;
+        offset += n;
+        length -= n;
+        continue;
+      }
+      if (lastFill == SEGMENT_SIZE) {
+        if (segmentCount == segments.length) segments = Arrays.copyOf(segments, segmentCount * 2);
+        segments[segmentCount++] = new byte[SEGMENT_SIZE];
+        lastFill = 0;
+      }
+      int n = Math.min(length, SEGMENT_SIZE - lastFill);
+      System.arraycopy(source, offset, segments[segmentCount - 1], lastFill, n);
+      lastFill += n;
+      size += n;
+      offset += n;
+      length -= n;
+      if (size > buffering.memoryBytes()) spill();
+    }
+  }
+
+  /** Moves what is held in memory to a new owner-only file; later bytes go to the file. */
+  private void spill() throws IOException {
+    Path directory = buffering.directory();
+    if (directory == null) return; // inMemory: memoryBytes == maxBytes, so never reached
+    Path path = createOwnerOnlyFile(directory);
+    file = path;
+    FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE);
+    channel = ch;
+    fileBuffer = ByteBuffer.allocate(SEGMENT_SIZE);
+    for (int i = 0; i < segmentCount; i++) {
+      int length = i == segmentCount - 1 ? lastFill : SEGMENT_SIZE;
+      writeFully(ch, ByteBuffer.wrap(segments[i], 0, length));
+    }
+    segments = new byte[0][];
+    segmentCount = 0;
+  }
+
+  static Path createOwnerOnlyFile(Path directory) throws IOException {
+    if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      FileAttribute<?> ownerOnly =
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+      return Files.createTempFile(directory, "lengthguard-", ".body", ownerOnly);
+    }
+    Path path = Files.createTempFile(directory, "lengthguard-", ".body");
+    path.toFile().setReadable(false, false);
+    path.toFile().setReadable(true, true);
+    path.toFile().setWritable(false, false);
+    path.toFile().setWritable(true, true);
+    return path;
+  }
+
+  private void flushFileBuffer() throws IOException {
+    ByteBuffer buffer = fileBuffer;
+    buffer.flip();
+    writeFully(channel, buffer);
+    buffer.clear();
+  }
+
+  private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
+    while (buffer.hasRemaining()) channel.write(buffer);
+  }
+
+  /** Returns a frozen body holding exactly the bytes written; this buffer is then done. */
+  FrozenBody freeze() throws IOException {
+    Checks.requireState(!done, "buffer is frozen or discarded");
+    if (overflowed) {
+      discard();
+      throw new BodyTooLargeException(maxBytes, size);
+    }
+    done = true;
+    if (file != null) {
+      try {
+        flushFileBuffer();
+        channel.close();
+      } catch (IOException e) {
+        Files.deleteIfExists(file);
+        throw e;
+      }
+      return FrozenBody.ofFile(file, size);
+    }
+    byte[][] frozen = segmentCount == segments.length ? segments : Arrays.copyOf(segments, segmentCount);
+    segments = new byte[0][];
+    return FrozenBody.ofSegments(frozen, size);
+  }
+
+  /** Releases the bytes and deletes the spill file, if any. Safe to call more than once. */
+  void discard() {
+    done = true;
+    segments = new byte[0][];
+    segmentCount = 0;
+    Path path = file;
+    file = null;
+    if (path != null) {
+      try {
+        if (channel != null) channel.close();
+      } catch (IOException ignored) {
+        // The file is deleted next; a failed close loses nothing.
+      }
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException ignored) {
+        // Nothing more to do; the directory is the caller's.
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    // The stream handed to a BodyWriter may be closed by the serializer; that ends nothing.
+  }
+}
