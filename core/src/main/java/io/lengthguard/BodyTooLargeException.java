@@ -30,7 +30,9 @@ public final class BodyTooLargeException extends IOException {
     return limit;
   }
 
-  /** Returns how many bytes were read before reading stopped: at most {@code limit} plus one read. */
+  /**
+   * Returns how many bytes were read before reading stopped: at most {@code limit} plus one read.
+   */
   public long bytesRead() {
     return bytesRead;
   }

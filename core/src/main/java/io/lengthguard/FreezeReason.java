@@ -4,7 +4,10 @@ package io.lengthguard;
 public enum FreezeReason {
   /** The policy's mode is {@link GuardMode#PREBUFFER}: frozen before the first send. */
   PREBUFFER,
-  /** {@link GuardMode#ADAPTIVE} remembered that the origin wants a length: frozen before the first send. */
+  /**
+   * {@link GuardMode#ADAPTIVE} remembered that the origin wants a length: frozen before the first
+   * send.
+   */
   LEARNED_ORIGIN,
   /** The origin answered 411 to the body as the client framed it: frozen for the one resend. */
   LENGTH_REQUIRED,

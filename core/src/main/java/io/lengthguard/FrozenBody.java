@@ -9,13 +9,17 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
@@ -33,6 +37,7 @@ import org.jspecify.annotations.Nullable;
 public final class FrozenBody implements Closeable {
   private static final Cleaner CLEANER = Cleaner.create();
   private static final byte[][] NO_SEGMENTS = new byte[0][];
+  private static final long MAX_MAPPING = 1L << 30;
   private static final FrozenBody EMPTY = new FrozenBody(NO_SEGMENTS, 0, null);
 
   /** Full segments then one last, possibly partial, segment; empty when the body is in a file. */
@@ -82,7 +87,9 @@ public final class FrozenBody implements Closeable {
     return ofOwnedArray(copy);
   }
 
-  /** Returns a body of a copy of the remaining bytes of {@code buffer}; its position is unchanged. */
+  /**
+   * Returns a body of a copy of the remaining bytes of {@code buffer}; its position is unchanged.
+   */
   public static FrozenBody of(ByteBuffer buffer) {
     requireNonNull(buffer, "buffer == null");
     byte[] copy = new byte[buffer.remaining()];
@@ -196,6 +203,31 @@ public final class FrozenBody implements Closeable {
     checkOpen();
     if (file != null) return Files.newInputStream(file);
     return new SegmentInputStream(segments, length);
+  }
+
+  /**
+   * Returns read-only views of this body's bytes, in order, without copying them: for non-blocking
+   * writers that hand buffers to a channel. A body held in a file is mapped, read-only.
+   */
+  public List<ByteBuffer> asReadOnlyBuffers() throws IOException {
+    checkOpen();
+    List<ByteBuffer> result = new ArrayList<>();
+    if (file != null) {
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        for (long position = 0; position < length; position += MAX_MAPPING) {
+          long size = Math.min(MAX_MAPPING, length - position);
+          result.add(channel.map(FileChannel.MapMode.READ_ONLY, position, size));
+        }
+      }
+      return result;
+    }
+    long remaining = length;
+    for (byte[] segment : segments) {
+      int n = (int) Math.min(segment.length, remaining);
+      result.add(ByteBuffer.wrap(segment, 0, n).slice().asReadOnlyBuffer());
+      remaining -= n;
+    }
+    return result;
   }
 
   /** Returns a new array holding a copy of this body's bytes. */

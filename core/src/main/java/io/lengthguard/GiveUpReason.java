@@ -6,7 +6,9 @@ public enum GiveUpReason {
   LENGTH_REFUSED,
   /** The body is larger than the buffering limit, so it could not be frozen. */
   TOO_LARGE,
-  /** A one-shot body's bytes were not all captured on the first send, so they cannot be sent again. */
+  /**
+   * A one-shot body's bytes were not all captured on the first send, so they cannot be sent again.
+   */
   BODY_LOST,
   /** Freezing the body failed with an I/O error. */
   FREEZE_FAILED,

@@ -16,8 +16,8 @@ public interface GuardListener {
   default void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {}
 
   /**
-   * {@code origin} answered 411 Length Required; {@code lengthSent} says whether the request carried
-   * a {@code Content-Length}.
+   * {@code origin} answered 411 Length Required; {@code lengthSent} says whether the request
+   * carried a {@code Content-Length}.
    */
   default void lengthRequired(Origin origin, boolean lengthSent) {}
 

@@ -4,8 +4,8 @@ package io.lengthguard;
 public enum GuardMode {
   /**
    * Every body of unknown length is frozen before its first send and goes out with an exact {@code
-   * Content-Length}. A body over the limit fails with {@link BodyTooLargeException} before any
-   * byte is sent.
+   * Content-Length}. A body over the limit fails with {@link BodyTooLargeException} before any byte
+   * is sent.
    */
   PREBUFFER,
 
@@ -17,8 +17,8 @@ public enum GuardMode {
   RETRY_ON_411,
 
   /**
-   * {@link #RETRY_ON_411} until an origin answers 411, then {@link #PREBUFFER} for that origin until
-   * its time to live passes (RFC 9112 §6.3 lets a client learn what a server accepts).
+   * {@link #RETRY_ON_411} until an origin answers 411, then {@link #PREBUFFER} for that origin
+   * until its time to live passes (RFC 9112 §6.3 lets a client learn what a server accepts).
    */
   ADAPTIVE,
 }

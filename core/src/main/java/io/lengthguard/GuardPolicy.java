@@ -158,7 +158,9 @@ public final class GuardPolicy {
       return this;
     }
 
-    /** Sets whether first sends of unknown length carry {@code Expect: 100-continue}. Default false. */
+    /**
+     * Sets whether first sends of unknown length carry {@code Expect: 100-continue}. Default false.
+     */
     public Builder expectContinue(boolean expectContinue) {
       this.expectContinue = expectContinue;
       return this;

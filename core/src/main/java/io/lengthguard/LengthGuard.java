@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Adapters call it in this order for a body of unknown length:
  *
  * <ol>
- *   <li>{@link #freezeBeforeSend}: if it returns a reason, {@link #freeze} the body and send it with
- *       its exact length;
+ *   <li>{@link #freezeBeforeSend}: if it returns a reason, {@link #freeze} the body and send it
+ *       with its exact length;
  *   <li>otherwise send the body as the client frames it; a one-shot body goes through a {@link
  *       #newCapture() capture};
  *   <li>{@link #shouldResend} with the response status: if true, close that response, {@link
@@ -37,8 +37,7 @@ public final class LengthGuard {
   private LengthGuard(GuardPolicy policy, LongSupplier ticker) {
     this.policy = policy;
     this.listener = policy.listener();
-    this.origins =
-        new OriginMemory(policy.maxOrigins(), policy.originTtl().toNanos(), ticker);
+    this.origins = new OriginMemory(policy.maxOrigins(), policy.originTtl().toNanos(), ticker);
   }
 
   /** Returns a guard that follows {@code policy}. */
@@ -70,7 +69,10 @@ public final class LengthGuard {
     }
   }
 
-  /** Returns true if {@code origin} answered 411 within its time to live ({@link GuardMode#ADAPTIVE}). */
+  /**
+   * Returns true if {@code origin} answered 411 within its time to live ({@link
+   * GuardMode#ADAPTIVE}).
+   */
   public boolean wantsLength(Origin origin) {
     return origins.contains(requireNonNull(origin, "origin == null"));
   }
@@ -218,7 +220,12 @@ public final class LengthGuard {
     LOGGER.log(
         Level.WARNING,
         () ->
-            "body to " + origin + " passed maxBytes (" + e.limit() + ") at " + e.bytesRead()
+            "body to "
+                + origin
+                + " passed maxBytes ("
+                + e.limit()
+                + ") at "
+                + e.bytesRead()
                 + " bytes");
     try {
       listener.bodyTooLarge(origin, e.limit(), e.bytesRead());
@@ -239,7 +246,8 @@ public final class LengthGuard {
   }
 
   private void gaveUp(Origin origin, GiveUpReason reason, String detail) {
-    LOGGER.log(Level.WARNING, () -> "411 from " + origin + " handed back: " + reason + ", " + detail);
+    LOGGER.log(
+        Level.WARNING, () -> "411 from " + origin + " handed back: " + reason + ", " + detail);
     try {
       listener.gaveUp(origin, reason, detail);
     } catch (RuntimeException e) {

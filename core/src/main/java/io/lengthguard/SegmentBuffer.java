@@ -73,7 +73,8 @@ final class SegmentBuffer extends OutputStream {
         if (file == null && size > buffering.memoryBytes()) spill();
       } else {
         ByteBuffer buffer = fileBuffer;
-        int n = in.read(buffer.array(), buffer.position(), (int) Math.min(buffer.remaining(), room()));
+        int n =
+            in.read(buffer.array(), buffer.position(), (int) Math.min(buffer.remaining(), room()));
         if (n == -1) return;
         accept(n);
         buffer.position(buffer.position() + n);
@@ -194,7 +195,8 @@ final class SegmentBuffer extends OutputStream {
       }
       return FrozenBody.ofFile(file, size);
     }
-    byte[][] frozen = segmentCount == segments.length ? segments : Arrays.copyOf(segments, segmentCount);
+    byte[][] frozen =
+        segmentCount == segments.length ? segments : Arrays.copyOf(segments, segmentCount);
     segments = new byte[0][];
     return FrozenBody.ofSegments(frozen, size);
   }

@@ -16,7 +16,9 @@ final class Utf8 {
         length += 1;
       } else if (c < 0x800) {
         length += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < n
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
         length += 4;
         i++;
       } else if (Character.isSurrogate(c)) {
@@ -31,7 +33,8 @@ final class Utf8 {
   static byte[] encode(CharSequence text) {
     long size = encodedLength(text);
     if (size > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("text encodes to " + size + " bytes: too large for an array");
+      throw new IllegalArgumentException(
+          "text encodes to " + size + " bytes: too large for an array");
     }
     byte[] out = new byte[(int) size];
     int p = 0;
@@ -43,7 +46,9 @@ final class Utf8 {
       } else if (c < 0x800) {
         out[p++] = (byte) (0xc0 | (c >> 6));
         out[p++] = (byte) (0x80 | (c & 0x3f));
-      } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < n
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
         int cp = Character.toCodePoint(c, text.charAt(++i));
         out[p++] = (byte) (0xf0 | (cp >> 18));
         out[p++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
