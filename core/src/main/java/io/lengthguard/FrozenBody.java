@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.Charset;
@@ -38,7 +39,6 @@ public final class FrozenBody implements Closeable {
   private static final Cleaner CLEANER = Cleaner.create();
   private static final byte[][] NO_SEGMENTS = new byte[0][];
   private static final long MAX_MAPPING = 1L << 30;
-  private static final FrozenBody EMPTY = new FrozenBody(NO_SEGMENTS, 0, null);
 
   /** Full segments then one last, possibly partial, segment; empty when the body is in a file. */
   private final byte[][] segments;
@@ -58,7 +58,7 @@ public final class FrozenBody implements Closeable {
   }
 
   static FrozenBody ofSegments(byte[][] segments, long length) {
-    return length == 0 ? EMPTY : new FrozenBody(segments, length, null);
+    return new FrozenBody(length == 0 ? NO_SEGMENTS : segments, length, null);
   }
 
   static FrozenBody ofFile(Path file, long length) {
@@ -66,7 +66,9 @@ public final class FrozenBody implements Closeable {
   }
 
   private static FrozenBody ofOwnedArray(byte[] bytes) {
-    return bytes.length == 0 ? EMPTY : new FrozenBody(new byte[][] {bytes}, bytes.length, null);
+    // Never a shared empty instance: closing one body must not close another.
+    byte[][] segments = bytes.length == 0 ? NO_SEGMENTS : new byte[][] {bytes};
+    return new FrozenBody(segments, bytes.length, null);
   }
 
   /** Returns a body of a copy of {@code bytes}. */
@@ -187,7 +189,12 @@ public final class FrozenBody implements Closeable {
     requireNonNull(out, "out == null");
     checkOpen();
     if (file != null) {
-      Files.copy(file, out);
+      try {
+        Files.copy(file, out);
+      } finally {
+        // The Cleaner deletes the file once this body is unreachable, which may be mid-method.
+        Reference.reachabilityFence(this);
+      }
       return;
     }
     long remaining = length;
@@ -201,7 +208,13 @@ public final class FrozenBody implements Closeable {
   /** Returns a new stream of this body's bytes, independent of any other. The caller closes it. */
   public InputStream openStream() throws IOException {
     checkOpen();
-    if (file != null) return Files.newInputStream(file);
+    if (file != null) {
+      try {
+        return Files.newInputStream(file);
+      } finally {
+        Reference.reachabilityFence(this);
+      }
+    }
     return new SegmentInputStream(segments, length);
   }
 
@@ -218,6 +231,8 @@ public final class FrozenBody implements Closeable {
           long size = Math.min(MAX_MAPPING, length - position);
           result.add(channel.map(FileChannel.MapMode.READ_ONLY, position, size));
         }
+      } finally {
+        Reference.reachabilityFence(this);
       }
       return result;
     }
@@ -236,7 +251,13 @@ public final class FrozenBody implements Closeable {
     if (length > Integer.MAX_VALUE - 8) {
       throw new IOException("body of " + length + " bytes does not fit in an array");
     }
-    if (file != null) return Files.readAllBytes(file);
+    if (file != null) {
+      try {
+        return Files.readAllBytes(file);
+      } finally {
+        Reference.reachabilityFence(this);
+      }
+    }
     byte[] result = new byte[(int) length];
     int position = 0;
     for (byte[] segment : segments) {
@@ -256,6 +277,7 @@ public final class FrozenBody implements Closeable {
    */
   public String contentDigest(String algorithm) throws IOException {
     requireNonNull(algorithm, "algorithm == null");
+    checkOpen(); // also when cached: a closed body answers the same way every time
     String key = algorithm.toLowerCase(Locale.ROOT);
     switch (key) {
       case "sha-256":

@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,6 +32,8 @@ final class SegmentBuffer extends OutputStream {
   private byte[][] segments = new byte[4][];
   private int segmentCount;
   private int lastFill = SEGMENT_SIZE;
+
+  /** Bytes taken; once {@link #overflowed}, bytes offered (of which nothing more is held). */
   private long size;
 
   private @Nullable Path file;
@@ -103,11 +106,14 @@ final class SegmentBuffer extends OutputStream {
 
   @Override
   public void write(byte[] source, int offset, int length) throws IOException {
+    Objects.checkFromIndexSize(offset, length, source.length);
     Checks.requireState(!done, "buffer is frozen or discarded");
-    if (overflowed) throw new BodyTooLargeException(maxBytes, size);
-    if (length > maxBytes - size) {
+    if (overflowed || length > maxBytes - size) {
+      // Past the limit nothing more is held; size counts what was offered, so that the exception
+      // still reports more than the limit when a writer swallowed the first one and went on.
       overflowed = true;
-      throw new BodyTooLargeException(maxBytes, size + length);
+      size += length;
+      throw new BodyTooLargeException(maxBytes, size);
     }
     while (length > 0) {
       if (file != null) {
@@ -186,14 +192,18 @@ final class SegmentBuffer extends OutputStream {
     }
     done = true;
     if (file != null) {
+      Path path = file;
       try {
         flushFileBuffer();
         channel.close();
       } catch (IOException e) {
-        Files.deleteIfExists(file);
+        Files.deleteIfExists(path);
         throw e;
       }
-      return FrozenBody.ofFile(file, size);
+      // The file now belongs to the frozen body: a later discard() must not delete it.
+      file = null;
+      channel = null;
+      return FrozenBody.ofFile(path, size);
     }
     byte[][] frozen =
         segmentCount == segments.length ? segments : Arrays.copyOf(segments, segmentCount);
