@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -37,7 +38,16 @@ public final class LengthGuard {
   private LengthGuard(GuardPolicy policy, LongSupplier ticker) {
     this.policy = policy;
     this.listener = policy.listener();
-    this.origins = new OriginMemory(policy.maxOrigins(), policy.originTtl().toNanos(), ticker);
+    this.origins = new OriginMemory(policy.maxOrigins(), nanos(policy.originTtl()), ticker);
+  }
+
+  /** Returns {@code ttl} in nanoseconds; past about 292 years, which is forever here, the most. */
+  private static long nanos(Duration ttl) {
+    try {
+      return ttl.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   /** Returns a guard that follows {@code policy}. */
@@ -59,6 +69,7 @@ public final class LengthGuard {
    * null to send it as the client frames it and watch for a 411.
    */
   public @Nullable FreezeReason freezeBeforeSend(Origin origin) {
+    requireNonNull(origin, "origin == null");
     switch (policy.mode()) {
       case PREBUFFER:
         return FreezeReason.PREBUFFER;
@@ -108,6 +119,7 @@ public final class LengthGuard {
    * @param lengthSent whether the request that got this response carried a {@code Content-Length}
    */
   public boolean shouldResend(Origin origin, int status, boolean lengthSent) {
+    requireNonNull(origin, "origin == null");
     if (status != 411) return false;
     emitLengthRequired(origin, lengthSent);
     if (policy.mode() == GuardMode.ADAPTIVE) origins.add(origin);

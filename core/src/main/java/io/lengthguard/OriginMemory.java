@@ -34,19 +34,21 @@ final class OriginMemory {
 
   void add(Origin origin) {
     expiries.put(origin, ticker.getAsLong() + ttlNanos);
-    if (expiries.size() > maxOrigins) evict();
+    if (expiries.size() > maxOrigins) evict(origin);
   }
 
   int size() {
     return expiries.size();
   }
 
-  private synchronized void evict() {
+  private synchronized void evict(Origin added) {
     long now = ticker.getAsLong();
     expiries.entrySet().removeIf(e -> now - e.getValue() >= 0);
     while (expiries.size() > maxOrigins) {
       Map.Entry<Origin, Long> oldest = null;
       for (Map.Entry<Origin, Long> e : expiries.entrySet()) {
+        // The origin just learned stays even when a coarse clock gave the others the same expiry.
+        if (e.getKey().equals(added)) continue;
         if (oldest == null || e.getValue() - oldest.getValue() < 0) oldest = e;
       }
       if (oldest == null) return;

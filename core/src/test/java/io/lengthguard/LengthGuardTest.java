@@ -1,0 +1,495 @@
+package io.lengthguard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lengthguard.testing.Payloads;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class LengthGuardTest {
+  private static final Origin STRICT = Origin.of("https", "strict.example", 443);
+  private static final Origin OTHER = Origin.of("https", "strict.example", 8443);
+
+  private final AtomicLong clock = new AtomicLong(1_000);
+  private final Recorder events = new Recorder();
+
+  private LengthGuard guard(GuardPolicy.Builder policy) {
+    return LengthGuard.create(policy.listener(events).build(), clock::get);
+  }
+
+  @Test
+  void prebufferFreezesEveryBodyBeforeTheFirstSend() {
+    LengthGuard guard = guard(GuardPolicy.builder().mode(GuardMode.PREBUFFER));
+
+    assertThat(guard.freezeBeforeSend(STRICT)).isEqualTo(FreezeReason.PREBUFFER);
+    assertThat(guard.freezeBeforeSend(OTHER)).isEqualTo(FreezeReason.PREBUFFER);
+  }
+
+  @Test
+  void retryOn411NeverFreezesBeforeTheFirstSend() {
+    LengthGuard guard = guard(GuardPolicy.builder().mode(GuardMode.RETRY_ON_411));
+
+    assertThat(guard.freezeBeforeSend(STRICT)).isNull();
+    assertThat(guard.shouldResend(STRICT, 411, false)).isTrue();
+    assertThat(guard.freezeBeforeSend(STRICT)).isNull();
+    assertThat(guard.wantsLength(STRICT)).isFalse();
+  }
+
+  @Test
+  void adaptiveLearnsAnOriginFromIts411() {
+    LengthGuard guard = guard(GuardPolicy.builder());
+
+    assertThat(guard.freezeBeforeSend(STRICT)).isNull();
+    assertThat(guard.shouldResend(STRICT, 411, false)).isTrue();
+
+    assertThat(guard.freezeBeforeSend(STRICT)).isEqualTo(FreezeReason.LEARNED_ORIGIN);
+    assertThat(guard.freezeBeforeSend(Origin.of("HTTPS", "Strict.Example", 443)))
+        .isEqualTo(FreezeReason.LEARNED_ORIGIN);
+    assertThat(guard.wantsLength(STRICT)).isTrue();
+    assertThat(guard.freezeBeforeSend(OTHER)).isNull();
+    assertThat(events.list).containsExactly("lengthRequired https://strict.example:443 false");
+  }
+
+  @Test
+  void adaptiveForgetsAnOriginAfterItsTimeToLive() {
+    LengthGuard guard = guard(GuardPolicy.builder().originTtl(Duration.ofMinutes(5)));
+    guard.shouldResend(STRICT, 411, false);
+
+    clock.addAndGet(Duration.ofMinutes(5).toNanos() - 1);
+    assertThat(guard.freezeBeforeSend(STRICT)).isEqualTo(FreezeReason.LEARNED_ORIGIN);
+
+    clock.addAndGet(1);
+    assertThat(guard.freezeBeforeSend(STRICT)).isNull();
+    assertThat(guard.wantsLength(STRICT)).isFalse();
+  }
+
+  @Test
+  void another411RenewsTheTimeToLive() {
+    LengthGuard guard = guard(GuardPolicy.builder().originTtl(Duration.ofSeconds(10)));
+    guard.shouldResend(STRICT, 411, false);
+    clock.addAndGet(Duration.ofSeconds(8).toNanos());
+
+    guard.shouldResend(STRICT, 411, false);
+    clock.addAndGet(Duration.ofSeconds(8).toNanos());
+
+    assertThat(guard.wantsLength(STRICT)).isTrue();
+  }
+
+  @Test
+  void timeToLiveBeyondNanosecondRangeMeansForever() {
+    LengthGuard guard = guard(GuardPolicy.builder().originTtl(Duration.ofDays(365L * 1000)));
+    guard.shouldResend(STRICT, 411, false);
+
+    clock.addAndGet(Duration.ofDays(365L * 200).toNanos());
+
+    assertThat(guard.wantsLength(STRICT)).isTrue();
+  }
+
+  @Test
+  void remembersAtMostMaxOriginsEvictingTheOldest() {
+    LengthGuard guard = guard(GuardPolicy.builder().maxOrigins(3));
+
+    for (int port = 1; port <= 4; port++) {
+      guard.shouldResend(Origin.of("http", "h", port), 411, false);
+      clock.addAndGet(1);
+    }
+
+    assertThat(guard.wantsLength(Origin.of("http", "h", 1))).isFalse();
+    assertThat(guard.wantsLength(Origin.of("http", "h", 2))).isTrue();
+    assertThat(guard.wantsLength(Origin.of("http", "h", 3))).isTrue();
+    assertThat(guard.wantsLength(Origin.of("http", "h", 4))).isTrue();
+    assertThat(guard.toString()).endsWith(", origins=3}");
+  }
+
+  @Test
+  void expiredOriginsGoFirstWhenTheBoundIsReached() {
+    LengthGuard guard = guard(GuardPolicy.builder().maxOrigins(2).originTtl(Duration.ofNanos(10)));
+    guard.shouldResend(Origin.of("http", "old", 80), 411, false);
+    clock.addAndGet(5);
+    guard.shouldResend(Origin.of("http", "a", 80), 411, false);
+    clock.addAndGet(6); // "old" has expired, "a" has not
+
+    guard.shouldResend(Origin.of("http", "b", 80), 411, false);
+
+    assertThat(guard.wantsLength(Origin.of("http", "a", 80))).isTrue();
+    assertThat(guard.wantsLength(Origin.of("http", "b", 80))).isTrue();
+    assertThat(guard.toString()).endsWith(", origins=2}");
+  }
+
+  @Test
+  void manyThreadsLearningAndLookingUpStayWithinTheBound() throws Exception {
+    LengthGuard guard = LengthGuard.create(GuardPolicy.builder().maxOrigins(50).build());
+    ExecutorService executor = Executors.newFixedThreadPool(8);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> results = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        int seed = t;
+        results.add(
+            executor.submit(
+                () -> {
+                  start.await();
+                  for (int i = 0; i < 2_000; i++) {
+                    Origin origin = Origin.of("http", "h" + ((i * 31 + seed) % 200), 80);
+                    if (i % 4 == 0) {
+                      assertThat(guard.shouldResend(origin, 411, false)).isTrue();
+                    } else {
+                      guard.freezeBeforeSend(origin);
+                    }
+                  }
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (Future<?> result : results) result.get(30, TimeUnit.SECONDS);
+
+      long remembered =
+          java.util.stream.IntStream.range(0, 200)
+              .filter(i -> guard.wantsLength(Origin.of("http", "h" + i, 80)))
+              .count();
+      assertThat(remembered).isBetween(1L, 50L);
+      Origin last = Origin.of("http", "last", 80);
+      guard.shouldResend(last, 411, false);
+      assertThat(guard.freezeBeforeSend(last)).isEqualTo(FreezeReason.LEARNED_ORIGIN);
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+
+  @Test
+  void onlyA411CallsForAResend() {
+    LengthGuard guard = guard(GuardPolicy.builder());
+
+    for (int status : new int[] {200, 201, 204, 400, 408, 413, 417, 500, 503}) {
+      assertThat(guard.shouldResend(STRICT, status, false)).as("status %s", status).isFalse();
+    }
+
+    assertThat(guard.wantsLength(STRICT)).isFalse();
+    assertThat(events.list).isEmpty();
+  }
+
+  @Test
+  void a411ToARequestWithALengthIsHandedBack() {
+    LengthGuard guard = guard(GuardPolicy.builder());
+
+    assertThat(guard.shouldResend(STRICT, 411, true)).isFalse();
+
+    assertThat(events.list)
+        .containsExactly(
+            "lengthRequired https://strict.example:443 true",
+            "gaveUp https://strict.example:443 LENGTH_REFUSED the origin answered 411 to a request"
+                + " with an exact Content-Length");
+  }
+
+  @Test
+  void freezeEmitsTheFrozenSize() throws IOException {
+    LengthGuard guard = guard(GuardPolicy.builder());
+
+    FrozenBody body = guard.freeze(STRICT, out -> out.write(new byte[42]), FreezeReason.PREBUFFER);
+
+    assertThat(body.contentLength()).isEqualTo(42);
+    assertThat(events.list).containsExactly("bodyFrozen https://strict.example:443 42 PREBUFFER");
+  }
+
+  @Test
+  void freezePastTheLimitThrowsAndReportsIt() {
+    LengthGuard guard = guard(GuardPolicy.builder().buffering(Buffering.inMemory(10)));
+
+    assertThatThrownBy(
+            () -> guard.freeze(STRICT, out -> out.write(new byte[11]), FreezeReason.PREBUFFER))
+        .isInstanceOf(BodyTooLargeException.class);
+    assertThat(events.list).containsExactly("bodyTooLarge https://strict.example:443 10 11");
+  }
+
+  @Test
+  void resendIsFrozenFromACompleteCapture() throws IOException {
+    LengthGuard guard = guard(GuardPolicy.builder());
+    byte[] source = Payloads.bytes(30_000);
+    BodyCapture capture = guard.newCapture();
+    capture.write(source, 0, 10_000);
+    capture.write(source, 10_000, 20_000);
+    capture.markComplete();
+
+    FrozenBody body = guard.freezeForResend(STRICT, null, capture);
+
+    assertThat(body).isNotNull();
+    assertThat(body.toByteArray()).isEqualTo(source);
+    assertThat(events.list)
+        .containsExactly("bodyFrozen https://strict.example:443 30000 LENGTH_REQUIRED");
+  }
+
+  @Test
+  void captureWinsOverReplay() throws IOException {
+    LengthGuard guard = guard(GuardPolicy.builder());
+    BodyCapture capture = guard.newCapture();
+    capture.write(new byte[] {1, 2, 3}, 0, 3);
+    capture.markComplete();
+
+    FrozenBody body =
+        guard.freezeForResend(
+            STRICT,
+            out -> {
+              throw new AssertionError("the captured bytes must be used");
+            },
+            capture);
+
+    assertThat(body).isNotNull();
+    assertThat(body.toByteArray()).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void overflowedCaptureGivesUpAsTooLarge() {
+    LengthGuard guard = guard(GuardPolicy.builder().buffering(Buffering.inMemory(16)));
+    BodyCapture capture = guard.newCapture();
+    capture.write(new byte[20], 0, 20);
+    capture.write(new byte[5], 0, 5);
+    capture.markComplete();
+
+    assertThat(guard.freezeForResend(STRICT, null, capture)).isNull();
+
+    assertThat(events.list)
+        .containsExactly(
+            "bodyTooLarge https://strict.example:443 16 25",
+            "gaveUp https://strict.example:443 TOO_LARGE the one-shot body passed maxBytes (16)"
+                + " while it was sent");
+  }
+
+  @Test
+  void incompleteCaptureGivesUpAsBodyLost() {
+    LengthGuard guard = guard(GuardPolicy.builder());
+    BodyCapture capture = guard.newCapture();
+    capture.write(new byte[3], 0, 3);
+
+    assertThat(guard.freezeForResend(STRICT, null, capture)).isNull();
+
+    assertThat(events.list)
+        .containsExactly(
+            "gaveUp https://strict.example:443 BODY_LOST the one-shot body was not wholly written"
+                + " on the first send (3 bytes seen), so it cannot be sent again");
+  }
+
+  @Test
+  void resendIsFrozenFromAReplayWriter() throws IOException {
+    LengthGuard guard = guard(GuardPolicy.builder());
+
+    FrozenBody body = guard.freezeForResend(STRICT, out -> out.write(new byte[] {7, 8}), null);
+
+    assertThat(body).isNotNull();
+    assertThat(body.toByteArray()).containsExactly(7, 8);
+    assertThat(events.list)
+        .containsExactly("bodyFrozen https://strict.example:443 2 LENGTH_REQUIRED");
+  }
+
+  @Test
+  void replayPastTheLimitGivesUpAsTooLarge() {
+    LengthGuard guard = guard(GuardPolicy.builder().buffering(Buffering.inMemory(10)));
+
+    assertThat(guard.freezeForResend(STRICT, out -> out.write(new byte[11]), null)).isNull();
+
+    assertThat(events.list)
+        .containsExactly(
+            "bodyTooLarge https://strict.example:443 10 11",
+            "gaveUp https://strict.example:443 TOO_LARGE body exceeds maxBytes (10): read 11 bytes"
+                + " before stopping; raise the limit with GuardPolicy.buffering(...) or send a body"
+                + " of known length");
+  }
+
+  @Test
+  void failingReplayGivesUpAsFreezeFailed() {
+    LengthGuard guard = guard(GuardPolicy.builder());
+
+    assertThat(
+            guard.freezeForResend(
+                STRICT,
+                out -> {
+                  throw new IOException("source gone");
+                },
+                null))
+        .isNull();
+    assertThat(
+            guard.freezeForResend(
+                STRICT,
+                out -> {
+                  throw new UncheckedIOException(new IOException("mapper failed"));
+                },
+                null))
+        .isNull();
+
+    assertThat(events.list)
+        .containsExactly(
+            "gaveUp https://strict.example:443 FREEZE_FAILED java.io.IOException: source gone",
+            "gaveUp https://strict.example:443 FREEZE_FAILED java.io.UncheckedIOException:"
+                + " java.io.IOException: mapper failed");
+  }
+
+  @Test
+  void noCaptureAndNoReplayGivesUpAsBodyLost() {
+    LengthGuard guard = guard(GuardPolicy.builder());
+
+    assertThat(guard.freezeForResend(STRICT, null, null)).isNull();
+
+    assertThat(events.list)
+        .containsExactly(
+            "gaveUp https://strict.example:443 BODY_LOST the body cannot be written a second time");
+  }
+
+  @Test
+  void resendThatSucceedsIsRecovered() {
+    LengthGuard guard = guard(GuardPolicy.builder());
+
+    guard.resending(STRICT, FrozenBody.ofUtf8("abc"));
+    guard.resendAnswered(STRICT, 201);
+
+    assertThat(events.list)
+        .containsExactly(
+            "resent https://strict.example:443 3", "recovered https://strict.example:443 201");
+  }
+
+  @Test
+  void secondA411IsHandedBack() {
+    LengthGuard guard = guard(GuardPolicy.builder());
+
+    guard.resendAnswered(STRICT, 411);
+
+    assertThat(events.list)
+        .containsExactly(
+            "lengthRequired https://strict.example:443 true",
+            "gaveUp https://strict.example:443 LENGTH_REFUSED the origin answered 411 to a request"
+                + " with an exact Content-Length");
+  }
+
+  @Test
+  void throwingListenerBreaksNothing() throws IOException {
+    GuardListener throwing =
+        new GuardListener() {
+          @Override
+          public void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
+            throw new IllegalStateException("listener bug");
+          }
+
+          @Override
+          public void lengthRequired(Origin origin, boolean lengthSent) {
+            throw new IllegalStateException("listener bug");
+          }
+
+          @Override
+          public void resent(Origin origin, long bytes) {
+            throw new IllegalStateException("listener bug");
+          }
+
+          @Override
+          public void recovered(Origin origin, int status) {
+            throw new IllegalStateException("listener bug");
+          }
+
+          @Override
+          public void gaveUp(Origin origin, GiveUpReason reason, String detail) {
+            throw new IllegalStateException("listener bug");
+          }
+
+          @Override
+          public void bodyTooLarge(Origin origin, long limit, long bytesRead) {
+            throw new IllegalStateException("listener bug");
+          }
+        };
+    LengthGuard guard =
+        LengthGuard.create(
+            GuardPolicy.builder().listener(throwing).buffering(Buffering.inMemory(10)).build(),
+            clock::get);
+
+    assertThat(guard.shouldResend(STRICT, 411, false)).isTrue();
+    assertThat(guard.wantsLength(STRICT)).isTrue();
+    FrozenBody body = guard.freezeForResend(STRICT, out -> out.write(new byte[] {1, 2}), null);
+    assertThat(body).isNotNull();
+    assertThat(body.toByteArray()).containsExactly(1, 2);
+    guard.resending(STRICT, body);
+    guard.resendAnswered(STRICT, 200);
+    guard.resendAnswered(STRICT, 411);
+    assertThat(guard.shouldResend(STRICT, 411, true)).isFalse();
+    assertThat(guard.freezeForResend(STRICT, out -> out.write(new byte[11]), null)).isNull();
+    assertThatThrownBy(
+            () -> guard.freeze(STRICT, out -> out.write(new byte[11]), FreezeReason.PREBUFFER))
+        .isInstanceOf(BodyTooLargeException.class);
+  }
+
+  @Test
+  void contentDigestFollowsThePolicy() throws IOException {
+    FrozenBody body = FrozenBody.ofUtf8("abc");
+
+    assertThat(guard(GuardPolicy.builder()).contentDigest(body)).isNull();
+    assertThat(guard(GuardPolicy.builder().contentDigest("SHA-256")).contentDigest(body))
+        .isEqualTo("sha-256=:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=:");
+  }
+
+  @Test
+  void argumentsAreChecked() {
+    LengthGuard guard = guard(GuardPolicy.builder());
+
+    assertThatThrownBy(() -> LengthGuard.create(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("policy == null");
+    assertThatThrownBy(() -> guard.freezeBeforeSend(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("origin == null");
+    assertThatThrownBy(() -> guard.shouldResend(null, 411, false))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("origin == null");
+    assertThatThrownBy(() -> guard.wantsLength(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("origin == null");
+  }
+
+  @Test
+  void policyIsKept() {
+    GuardPolicy policy = GuardPolicy.builder().mode(GuardMode.PREBUFFER).build();
+
+    assertThat(LengthGuard.create(policy).policy()).isSameAs(policy);
+  }
+
+  /** Records each event as one line. */
+  private static final class Recorder implements GuardListener {
+    final List<String> list = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
+      list.add("bodyFrozen " + origin + " " + bytes + " " + reason);
+    }
+
+    @Override
+    public void lengthRequired(Origin origin, boolean lengthSent) {
+      list.add("lengthRequired " + origin + " " + lengthSent);
+    }
+
+    @Override
+    public void resent(Origin origin, long bytes) {
+      list.add("resent " + origin + " " + bytes);
+    }
+
+    @Override
+    public void recovered(Origin origin, int status) {
+      list.add("recovered " + origin + " " + status);
+    }
+
+    @Override
+    public void gaveUp(Origin origin, GiveUpReason reason, String detail) {
+      list.add("gaveUp " + origin + " " + reason + " " + detail);
+    }
+
+    @Override
+    public void bodyTooLarge(Origin origin, long limit, long bytesRead) {
+      list.add("bodyTooLarge " + origin + " " + limit + " " + bytesRead);
+    }
+  }
+}
