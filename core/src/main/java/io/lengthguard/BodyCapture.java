@@ -16,6 +16,7 @@ public final class BodyCapture extends OutputStream {
   private long bytesSeen;
   private boolean overflowed;
   private boolean complete;
+  private boolean closed;
 
   BodyCapture(Buffering buffering) {
     this.buffer = new SegmentBuffer(buffering);
@@ -29,7 +30,7 @@ public final class BodyCapture extends OutputStream {
   @Override
   public void write(byte[] bytes, int offset, int length) {
     bytesSeen += length;
-    if (overflowed) return;
+    if (overflowed || closed) return;
     try {
       buffer.write(bytes, offset, length);
     } catch (IOException e) {
@@ -63,9 +64,10 @@ public final class BodyCapture extends OutputStream {
     return buffer.freeze();
   }
 
-  /** Releases the captured bytes. */
+  /** Releases the captured bytes; later writes are counted and dropped. */
   @Override
   public void close() {
+    closed = true;
     buffer.discard();
   }
 }
