@@ -1,0 +1,200 @@
+package io.lengthguard.okhttp;
+
+import static java.util.Objects.requireNonNull;
+
+import io.lengthguard.BodyCapture;
+import io.lengthguard.BodyTooLargeException;
+import io.lengthguard.BodyWriter;
+import io.lengthguard.Buffering;
+import io.lengthguard.FreezeReason;
+import io.lengthguard.FrozenBody;
+import io.lengthguard.GuardMode;
+import io.lengthguard.GuardPolicy;
+import io.lengthguard.LengthGuard;
+import io.lengthguard.Origin;
+import java.io.IOException;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSink;
+import okio.Okio;
+
+/**
+ * An OkHttp application interceptor that keeps request bodies of unknown length from failing with
+ * 411 Length Required. Install it once per client:
+ *
+ * <pre>{@code
+ * OkHttpClient client = new OkHttpClient.Builder()
+ *     .addInterceptor(LengthGuardInterceptor.create())
+ *     .build();
+ * }</pre>
+ *
+ * <p>A request without a body, with a body of known length, or with a duplex body goes on
+ * untouched. A body whose {@link RequestBody#contentLength()} is -1 follows the policy's {@link
+ * GuardMode}: frozen before its first send and sent with its exact {@code Content-Length}, or sent
+ * as OkHttp frames it (chunked on HTTP/1.1) and, on a 411, frozen and sent exactly once more with
+ * its exact length. The resend keeps every header and tag of the caller's request. A second 411, or
+ * a body that cannot be frozen (over the limit, or a one-shot body whose bytes were lost), hands
+ * the 411 response back to the caller, open, and the policy's listener learns why. A body over the
+ * limit that must be frozen before its first send ({@link GuardMode#PREBUFFER}, or an origin that
+ * {@link GuardMode#ADAPTIVE} remembers) makes the call fail with {@link BodyTooLargeException}
+ * before any byte is sent.
+ *
+ * <p>A frozen body held in a spill file ({@link Buffering#spillToDisk}) is deleted once the call
+ * has its response: the request in {@link Response#request()} then cannot be sent again.
+ *
+ * <p>Install it with {@code addInterceptor}, not {@code addNetworkInterceptor}: a network
+ * interceptor may proceed only once, and framing is decided by the body it hands on.
+ *
+ * <p>This class is thread-safe: one instance serves a whole client.
+ */
+public final class LengthGuardInterceptor implements Interceptor {
+  private static final String CONTENT_DIGEST = "Content-Digest";
+  private static final String EXPECT = "Expect";
+
+  private final LengthGuard guard;
+  private final GuardPolicy policy;
+
+  private LengthGuardInterceptor(GuardPolicy policy) {
+    this.guard = LengthGuard.create(policy);
+    this.policy = policy;
+  }
+
+  /** Returns an interceptor with the default policy ({@link GuardPolicy#defaults()}). */
+  public static LengthGuardInterceptor create() {
+    return create(GuardPolicy.defaults());
+  }
+
+  /** Returns an interceptor that follows {@code policy}. */
+  public static LengthGuardInterceptor create(GuardPolicy policy) {
+    return new LengthGuardInterceptor(requireNonNull(policy, "policy == null"));
+  }
+
+  /** Returns this interceptor's policy. */
+  public GuardPolicy policy() {
+    return policy;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    RequestBody body = request.body();
+    if (body == null || body.isDuplex()) return chain.proceed(request);
+    if (body.contentLength() != -1L) {
+      if (body instanceof FrozenRequestBody && policy.contentDigest() != null) {
+        return chain.proceed(withDigest(request, ((FrozenRequestBody) body).frozenBody()));
+      }
+      return chain.proceed(request);
+    }
+
+    HttpUrl url = request.url();
+    Origin origin = Origin.of(url.scheme(), url.host(), url.port());
+    FreezeReason reason = guard.freezeBeforeSend(origin);
+    if (reason != null) {
+      FrozenBody frozen = guard.freeze(origin, writerOf(body), reason);
+      Response response = sendFrozen(chain, request, body, frozen);
+      // RFC 9110 §15.5.12: a 411 to an exact Content-Length cannot be fixed by sending it again.
+      guard.shouldResend(origin, response.code(), true);
+      return response;
+    }
+    return sendFramed(chain, request, body, origin);
+  }
+
+  /** Sends {@code body} as OkHttp frames it, and answers a 411 with the one exact resend. */
+  private Response sendFramed(Chain chain, Request request, RequestBody body, Origin origin)
+      throws IOException {
+    BodyCapture capture = null;
+    CapturingRequestBody capturing = null;
+    Request first = request;
+    boolean oneShot = body.isOneShot();
+    boolean expect = policy.expectContinue() && request.header(EXPECT) == null;
+    if (oneShot || expect) {
+      Request.Builder builder = request.newBuilder();
+      if (oneShot) {
+        capture = guard.newCapture();
+        capturing = new CapturingRequestBody(body, capture);
+        builder.method(request.method(), capturing);
+      }
+      // RFC 9110 §10.1.1: a server that wants a length answers 411 instead of 100 (Continue), so
+      // no byte of the body is written and even a one-shot body is still whole for the resend.
+      if (expect) builder.header(EXPECT, "100-continue");
+      first = builder.build();
+    }
+
+    Response response;
+    try {
+      response = chain.proceed(first);
+    } catch (IOException | RuntimeException | Error e) {
+      if (capture != null) capture.close();
+      throw e;
+    }
+    if (!guard.shouldResend(origin, response.code(), false)) {
+      if (capture != null) capture.close();
+      return response;
+    }
+
+    BodyWriter replay = oneShot ? null : writerOf(body);
+    if (capturing != null && !capturing.started()) {
+      // The 411 came before writeTo was called (Expect: 100-continue): the body is untouched.
+      capture.close();
+      capture = null;
+      replay = writerOf(body);
+    }
+    FrozenBody frozen = guard.freezeForResend(origin, replay, capture);
+    if (frozen == null) return response;
+    response.close(); // else proceed throws: the previous response is still open
+
+    guard.resending(origin, frozen);
+    Response resent = sendFrozen(chain, request, body, frozen);
+    guard.resendAnswered(origin, resent.code());
+    return resent;
+  }
+
+  /** Sends {@code request} with {@code frozen} as its body, and releases a spill file after. */
+  private Response sendFrozen(Chain chain, Request request, RequestBody body, FrozenBody frozen)
+      throws IOException {
+    try {
+      // BridgeInterceptor sets Content-Length from contentLength() and removes Transfer-Encoding.
+      Request.Builder builder =
+          request
+              .newBuilder()
+              .method(request.method(), FrozenRequestBody.of(frozen, body.contentType()));
+      String digest = guard.contentDigest(frozen);
+      if (digest != null && request.header(CONTENT_DIGEST) == null) {
+        builder.header(CONTENT_DIGEST, digest);
+      }
+      return chain.proceed(builder.build());
+    } finally {
+      // Follow-ups (redirects, auth) resend inside proceed: once it returns, the bytes are done.
+      if (inSpillFile(frozen)) frozen.close();
+    }
+  }
+
+  private Request withDigest(Request request, FrozenBody frozen) throws IOException {
+    if (request.header(CONTENT_DIGEST) != null) return request;
+    String digest = guard.contentDigest(frozen);
+    return digest == null ? request : request.newBuilder().header(CONTENT_DIGEST, digest).build();
+  }
+
+  /** Returns true if {@code frozen} is held in a file: bodies past the memory threshold are. */
+  private boolean inSpillFile(FrozenBody frozen) {
+    Buffering buffering = policy.buffering();
+    return buffering.directory() != null && frozen.contentLength() > buffering.memoryBytes();
+  }
+
+  private static BodyWriter writerOf(RequestBody body) {
+    return out -> {
+      // Okio's stream sink hands its segments to the frozen body's buffer directly.
+      BufferedSink sink = Okio.buffer(Okio.sink(out));
+      body.writeTo(sink);
+      if (sink.isOpen()) sink.flush(); // a body may close its sink; closing flushed it
+    };
+  }
+
+  @Override
+  public String toString() {
+    return "LengthGuardInterceptor{" + policy + "}";
+  }
+}
