@@ -522,6 +522,40 @@ class LengthGuardInterceptorTest {
   }
 
   @Test
+  void bodyThatFailsToReplayHandsBackThe411() throws Exception {
+    server.setDispatcher(strict);
+    OkHttpClient client = client(policy(GuardMode.RETRY_ON_411));
+    byte[] payload = Payloads.bytes(900);
+    AtomicInteger writes = new AtomicInteger();
+    RequestBody body =
+        new RequestBody() {
+          @Override
+          public MediaType contentType() {
+            return OCTET_STREAM;
+          }
+
+          @Override
+          public void writeTo(BufferedSink sink) throws IOException {
+            if (writes.incrementAndGet() > 1) throw new IOException("source gone");
+            sink.write(payload);
+          }
+        };
+
+    try (Response response = client.newCall(post(server, body)).execute()) {
+      assertThat(response.code()).isEqualTo(411);
+      assertThat(response.body().string()).isEqualTo("Length Required");
+    }
+
+    Wire.assertChunked(take(server));
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(writes).hasValue(2);
+    assertThat(listener.events())
+        .containsExactly(
+            "lengthRequired " + origin + " lengthSent=false",
+            "gaveUp " + origin + " FREEZE_FAILED");
+  }
+
+  @Test
   void contentDigestMatchesTheBytesSent() throws Exception {
     server.setDispatcher(strict);
     OkHttpClient client =
