@@ -32,4 +32,21 @@ public interface GuardListener {
 
   /** A body to {@code origin} passed the buffering limit after {@code bytesRead} bytes. */
   default void bodyTooLarge(Origin origin, long limit, long bytesRead) {}
+
+  /**
+   * A request to {@code origin} has {@code finding} in its framing (see {@link FramingCheck}); one
+   * call per finding.
+   */
+  default void framingFinding(Origin origin, FramingFinding finding) {}
+
+  /**
+   * Returns a listener that passes each event to every one of {@code listeners}, in order. When
+   * some throw, the others are still called, then the first exception is rethrown with the later
+   * ones suppressed.
+   *
+   * @throws NullPointerException if {@code listeners} or one of them is null
+   */
+  static GuardListener composite(GuardListener... listeners) {
+    return CompositeListener.of(listeners);
+  }
 }
