@@ -2,6 +2,8 @@ package io.lengthguard.probe;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import io.lengthguard.GuardMode;
+import io.lengthguard.GuardPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -10,6 +12,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
@@ -18,6 +22,9 @@ import org.jspecify.annotations.Nullable;
  * unknown length, shown as one table row per call.
  */
 final class Demo {
+  // Kept so the level set in run() is not lost when the logger is collected.
+  private static final Logger GUARD_LOG = Logger.getLogger("io.lengthguard");
+
   /** The body every call sends: JSON, as a streaming serializer would write it. */
   static final byte[] PAYLOAD = payload();
 
@@ -48,6 +55,8 @@ final class Demo {
 
   /** Runs the demo's cases against a new strict server; returns the exit code. */
   static int run(PrintStream out, PrintStream err) {
+    // The table shows each 411 and resend; the guard's INFO lines would interleave with it.
+    GUARD_LOG.setLevel(Level.WARNING);
     List<DemoCase> cases = cases();
     try (StrictServer server = StrictServer.start()) {
       return run(server, cases, out);
@@ -63,8 +72,19 @@ final class Demo {
   static List<DemoCase> cases() {
     List<DemoCase> cases = new ArrayList<>();
     cases.add(DemoCase.bare("OkHttp", OkHttpSender.bare()));
+    for (GuardMode mode : List.of(GuardMode.PREBUFFER, GuardMode.RETRY_ON_411)) {
+      cases.add(DemoCase.guarded("OkHttp", mode.name(), OkHttpSender.guarded(policy(mode))));
+    }
+    // One client for two calls: the second shows what ADAPTIVE learned from the first's 411.
+    Sender adaptive = OkHttpSender.guarded(policy(GuardMode.ADAPTIVE));
+    cases.add(DemoCase.guarded("OkHttp", "ADAPTIVE", adaptive));
+    cases.add(DemoCase.guarded("OkHttp", "ADAPTIVE 2nd", adaptive));
     cases.add(DemoCase.bare("HttpClient5", HttpClient5Sender.bare()));
     return cases;
+  }
+
+  private static GuardPolicy policy(GuardMode mode) {
+    return GuardPolicy.builder().mode(mode).build();
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.lengthguard.probe;
 
+import io.lengthguard.GuardPolicy;
+import io.lengthguard.okhttp.LengthGuardInterceptor;
 import java.io.IOException;
 import java.net.URI;
 import okhttp3.MediaType;
@@ -28,6 +30,12 @@ final class OkHttpSender implements Sender {
   /** Returns a sender through an OkHttp client as it comes. */
   static OkHttpSender bare() {
     return of(new OkHttpClient());
+  }
+
+  /** Returns a sender through an OkHttp client with LengthGuard's interceptor. */
+  static OkHttpSender guarded(GuardPolicy policy) {
+    return of(
+        new OkHttpClient.Builder().addInterceptor(LengthGuardInterceptor.create(policy)).build());
   }
 
   @Override

@@ -3,6 +3,8 @@ package io.lengthguard.probe;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lengthguard.GuardMode;
+import io.lengthguard.GuardPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,7 +36,7 @@ class DemoTest {
   }
 
   @Test
-  void noArgumentRunsTheDemoAndBareClientsGet411() {
+  void noArgumentRunsTheDemoBareClientsGet411AndGuardedOnes200() {
     ProbeRun run = ProbeRun.of();
 
     assertThat(run.exit()).isZero();
@@ -46,21 +48,66 @@ class DemoTest {
                 + "client       mode          framing sent     bytes  trips  status\n"
                 + "-----------  ------------  ---------------  -----  -----  -------------------\n"
                 + row("OkHttp", "none", "chunked", BYTES, 1, "411 Length Required")
+                + row("OkHttp", "PREBUFFER", "length", BYTES, 1, "200 OK")
+                + row("OkHttp", "RETRY_ON_411", "chunked, length", BYTES, 2, "200 OK")
+                + row("OkHttp", "ADAPTIVE", "chunked, length", BYTES, 2, "200 OK")
+                + row("OkHttp", "ADAPTIVE 2nd", "length", BYTES, 1, "200 OK")
                 + row("HttpClient5", "none", "chunked", BYTES, 1, "411 Length Required"))
-        .contains("Without LengthGuard: 2 of 2 calls got 411 Length Required.\n");
+        .contains("Without LengthGuard: 2 of 2 calls got 411 Length Required.\n")
+        .contains("Through LengthGuard: 4 of 4 calls succeeded.\n");
     assertThat(run.out().lines())
         .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
   }
 
   @Test
   void bareCallsReachTheServerChunkedWithTheWholeBody() throws Exception {
+    try (Sender okhttp = OkHttpSender.bare();
+        Sender httpclient5 = HttpClient5Sender.bare()) {
+      DemoCase bareOkHttp = DemoCase.bare("OkHttp", okhttp);
+      DemoCase bareHttpClient5 = DemoCase.bare("HttpClient5", httpclient5);
+
+      assertThat(Demo.call(server, "/okhttp", bareOkHttp))
+          .isEqualTo(new Demo.Row(bareOkHttp, "chunked", BYTES, 1, 411, null));
+      assertThat(Demo.call(server, "/httpclient5", bareHttpClient5))
+          .isEqualTo(new Demo.Row(bareHttpClient5, "chunked", BYTES, 1, 411, null));
+    }
+  }
+
+  @Test
+  void guardedOkHttpCallsArriveWithTheExactLength() throws Exception {
+    try (Sender prebuffer =
+            OkHttpSender.guarded(GuardPolicy.builder().mode(GuardMode.PREBUFFER).build());
+        Sender retry =
+            OkHttpSender.guarded(GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).build())) {
+      DemoCase first = DemoCase.guarded("OkHttp", "PREBUFFER", prebuffer);
+      DemoCase second = DemoCase.guarded("OkHttp", "RETRY_ON_411", retry);
+
+      assertThat(Demo.call(server, "/prebuffer", first))
+          .isEqualTo(new Demo.Row(first, "length", BYTES, 1, 200, null));
+      assertThat(Demo.call(server, "/retry", second))
+          .isEqualTo(new Demo.Row(second, "chunked, length", BYTES, 2, 200, null));
+      assertThat(server.received("/retry"))
+          .containsExactly(
+              new StrictServer.Received("/retry", "chunked", BYTES, 411),
+              new StrictServer.Received("/retry", "length", BYTES, 200));
+    }
+  }
+
+  @Test
+  void demoCasesCoverEveryModeForOkHttpAndBareHttpClient5() throws Exception {
     List<DemoCase> cases = Demo.cases();
     try {
-      Demo.Row okhttp = Demo.call(server, "/okhttp", cases.get(0));
-      Demo.Row httpclient5 = Demo.call(server, "/httpclient5", cases.get(1));
-
-      assertThat(okhttp).isEqualTo(new Demo.Row(cases.get(0), "chunked", BYTES, 1, 411, null));
-      assertThat(httpclient5).isEqualTo(new Demo.Row(cases.get(1), "chunked", BYTES, 1, 411, null));
+      assertThat(cases)
+          .extracting(c -> c.client() + " " + c.mode() + " " + c.guarded())
+          .containsExactly(
+              "OkHttp none false",
+              "OkHttp PREBUFFER true",
+              "OkHttp RETRY_ON_411 true",
+              "OkHttp ADAPTIVE true",
+              "OkHttp ADAPTIVE 2nd true",
+              "HttpClient5 none false");
+      // The second ADAPTIVE call goes through the same client, which remembers the origin.
+      assertThat(cases.get(4).sender()).isSameAs(cases.get(3).sender());
     } finally {
       for (DemoCase demoCase : cases) demoCase.sender().close();
     }
