@@ -1,0 +1,195 @@
+package io.lengthguard.probe;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lengthguard.GuardMode;
+import io.lengthguard.GuardPolicy;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.util.List;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class DemoTest {
+  private static final int BYTES = Demo.PAYLOAD.length;
+
+  private StrictServer server;
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+  @BeforeEach
+  void start() throws Exception {
+    server = StrictServer.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  @Test
+  void noArgumentRunsTheDemoBareClientsGet411AndGuardedOnes200() {
+    ProbeRun run = ProbeRun.of();
+
+    assertThat(run.exit()).isZero();
+    assertThat(run.err()).isEmpty();
+    assertThat(run.out())
+        .startsWith("LengthGuard demo\n\nA strict server on http://127.0.0.1:")
+        .contains(
+            "                                                   round\n"
+                + "client       mode          framing sent     bytes  trips  status\n"
+                + "-----------  ------------  ---------------  -----  -----  -------------------\n"
+                + row("OkHttp", "none", "chunked", BYTES, 1, "411 Length Required")
+                + row("OkHttp", "PREBUFFER", "length", BYTES, 1, "200 OK")
+                + row("OkHttp", "RETRY_ON_411", "chunked, length", BYTES, 2, "200 OK")
+                + row("OkHttp", "ADAPTIVE", "chunked, length", BYTES, 2, "200 OK")
+                + row("OkHttp", "ADAPTIVE 2nd", "length", BYTES, 1, "200 OK")
+                + row("HttpClient5", "none", "chunked", BYTES, 1, "411 Length Required"))
+        .contains("Without LengthGuard: 2 of 2 calls got 411 Length Required.\n")
+        .contains("Through LengthGuard: 4 of 4 calls succeeded.\n");
+    assertThat(run.out().lines())
+        .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
+  }
+
+  @Test
+  void bareCallsReachTheServerChunkedWithTheWholeBody() throws Exception {
+    try (Sender okhttp = OkHttpSender.bare();
+        Sender httpclient5 = HttpClient5Sender.bare()) {
+      DemoCase bareOkHttp = DemoCase.bare("OkHttp", okhttp);
+      DemoCase bareHttpClient5 = DemoCase.bare("HttpClient5", httpclient5);
+
+      assertThat(Demo.call(server, "/okhttp", bareOkHttp))
+          .isEqualTo(new Demo.Row(bareOkHttp, "chunked", BYTES, 1, 411, null));
+      assertThat(Demo.call(server, "/httpclient5", bareHttpClient5))
+          .isEqualTo(new Demo.Row(bareHttpClient5, "chunked", BYTES, 1, 411, null));
+    }
+  }
+
+  @Test
+  void guardedOkHttpCallsArriveWithTheExactLength() throws Exception {
+    try (Sender prebuffer =
+            OkHttpSender.guarded(GuardPolicy.builder().mode(GuardMode.PREBUFFER).build());
+        Sender retry =
+            OkHttpSender.guarded(GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).build())) {
+      DemoCase first = DemoCase.guarded("OkHttp", "PREBUFFER", prebuffer);
+      DemoCase second = DemoCase.guarded("OkHttp", "RETRY_ON_411", retry);
+
+      assertThat(Demo.call(server, "/prebuffer", first))
+          .isEqualTo(new Demo.Row(first, "length", BYTES, 1, 200, null));
+      assertThat(Demo.call(server, "/retry", second))
+          .isEqualTo(new Demo.Row(second, "chunked, length", BYTES, 2, 200, null));
+      assertThat(server.received("/retry"))
+          .containsExactly(
+              new StrictServer.Received("/retry", "chunked", BYTES, 411),
+              new StrictServer.Received("/retry", "length", BYTES, 200));
+    }
+  }
+
+  @Test
+  void demoCasesCoverEveryModeForOkHttpAndBareHttpClient5() throws Exception {
+    List<DemoCase> cases = Demo.cases();
+    try {
+      assertThat(cases)
+          .extracting(c -> c.client() + " " + c.mode() + " " + c.guarded())
+          .containsExactly(
+              "OkHttp none false",
+              "OkHttp PREBUFFER true",
+              "OkHttp RETRY_ON_411 true",
+              "OkHttp ADAPTIVE true",
+              "OkHttp ADAPTIVE 2nd true",
+              "HttpClient5 none false");
+      // The second ADAPTIVE call goes through the same client, which remembers the origin.
+      assertThat(cases.get(4).sender()).isSameAs(cases.get(3).sender());
+    } finally {
+      for (DemoCase demoCase : cases) demoCase.sender().close();
+    }
+  }
+
+  @Test
+  void exitsZeroWhenEveryGuardedCallSucceeds() throws Exception {
+    try (Sender exact = new KnownLengthSender()) {
+      int exit = Demo.run(server, List.of(DemoCase.guarded("OkHttp", "EXACT", exact)), print());
+
+      assertThat(exit).isZero();
+      assertThat(out.toString(UTF_8))
+          .contains(row("OkHttp", "EXACT", "length", BYTES, 1, "200 OK"))
+          .contains("Each client POSTs a " + BYTES + "-byte JSON body of unknown length, bare and")
+          .contains("Through LengthGuard: 1 of 1 call succeeded.\n");
+    }
+  }
+
+  @Test
+  void exitsOneWhenAGuardedCallGets411() throws Exception {
+    try (Sender bare = OkHttpSender.bare()) {
+      int exit =
+          Demo.run(
+              server,
+              List.of(DemoCase.bare("OkHttp", bare), DemoCase.guarded("OkHttp", "PREBUFFER", bare)),
+              print());
+
+      assertThat(exit).isEqualTo(Probe.EXIT_ERROR);
+      assertThat(out.toString(UTF_8))
+          .contains(row("OkHttp", "PREBUFFER", "chunked", BYTES, 1, "411 Length Required"))
+          .contains("Through LengthGuard: 0 of 1 call succeeded.\n");
+    }
+  }
+
+  @Test
+  void aClientThatThrowsIsAFailedRowWithItsError() throws Exception {
+    Sender broken =
+        new Sender() {
+          @Override
+          public int post(URI url, byte[] body) throws IOException {
+            throw new IOException("connection pool shut down");
+          }
+
+          @Override
+          public void close() {}
+        };
+
+    int exit = Demo.run(server, List.of(DemoCase.guarded("Broken", "ADAPTIVE", broken)), print());
+
+    assertThat(exit).isEqualTo(Probe.EXIT_ERROR);
+    assertThat(out.toString(UTF_8))
+        .contains(row("Broken", "ADAPTIVE", "-", 0, 0, "error (see below)"))
+        .contains("  Broken ADAPTIVE: IOException: connection pool shut down\n");
+  }
+
+  private PrintStream print() {
+    return new PrintStream(out, true, UTF_8);
+  }
+
+  private static String row(
+      String client, String mode, String framing, long bytes, int trips, String status) {
+    return String.format(
+        "%-11s  %-12s  %-15s  %5d  %5d  %s%n", client, mode, framing, bytes, trips, status);
+  }
+
+  /** Sends the body with its length known, as a guarded client's frozen body goes out. */
+  private static final class KnownLengthSender implements Sender {
+    private final OkHttpClient client = new OkHttpClient();
+
+    @Override
+    public int post(URI url, byte[] body) throws IOException {
+      RequestBody known = RequestBody.create(body, MediaType.get("application/json"));
+      try (Response response =
+          client.newCall(new Request.Builder().url(url.toString()).post(known).build()).execute()) {
+        return response.code();
+      }
+    }
+
+    @Override
+    public void close() {
+      client.dispatcher().executorService().shutdown();
+      client.connectionPool().evictAll();
+    }
+  }
+}
