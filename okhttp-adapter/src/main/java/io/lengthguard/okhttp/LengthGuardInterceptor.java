@@ -6,6 +6,8 @@ import io.lengthguard.BodyCapture;
 import io.lengthguard.BodyTooLargeException;
 import io.lengthguard.BodyWriter;
 import io.lengthguard.Buffering;
+import io.lengthguard.FramingReport;
+import io.lengthguard.FramingViolationException;
 import io.lengthguard.FreezeReason;
 import io.lengthguard.FrozenBody;
 import io.lengthguard.GuardMode;
@@ -41,6 +43,16 @@ import okio.Okio;
  * limit that must be frozen before its first send ({@link GuardMode#PREBUFFER}, or an origin that
  * {@link GuardMode#ADAPTIVE} remembers) makes the call fail with {@link BodyTooLargeException}
  * before any byte is sent.
+ *
+ * <p>Framing fields the caller set are checked before anything else. A {@code Content-Length} or
+ * {@code Transfer-Encoding} that is malformed, repeated or sent with the other, or a {@code
+ * Content-Length} that differs from the body's {@link RequestBody#contentLength()} (0 for a request
+ * without a body), makes the call fail with {@link FramingViolationException} naming the finding,
+ * and nothing is sent; the findings also go to the policy's listener. OkHttp would replace such
+ * fields on a request with a body, but a wrong length means the caller's code counts bytes wrongly,
+ * so the guard refuses rather than hide it; on a request without a body OkHttp would send them as
+ * they are. A {@code Content-Length} on a body of unknown length is not compared: OkHttp drops it
+ * and frames the body itself, and a frozen body goes with its exact length.
  *
  * <p>A frozen body held in a spill file ({@link Buffering#spillToDisk}) is deleted once the call
  * has its response: the request in {@link Response#request()} then cannot be sent again.
@@ -80,6 +92,11 @@ public final class LengthGuardInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
+    // Only the caller sets these here: BridgeInterceptor, after this interceptor, frames the body.
+    if (request.header(OkHttpFraming.CONTENT_LENGTH) != null
+        || request.header(OkHttpFraming.TRANSFER_ENCODING) != null) {
+      refuseBadFraming(request);
+    }
     RequestBody body = request.body();
     if (body == null || body.isDuplex()) return chain.proceed(request);
     if (body.contentLength() != -1L) {
@@ -100,6 +117,19 @@ public final class LengthGuardInterceptor implements Interceptor {
       return response;
     }
     return sendFramed(chain, request, body, origin);
+  }
+
+  /**
+   * Throws if the framing fields the caller set have an error, before any byte is sent; publishes
+   * every finding.
+   */
+  private void refuseBadFraming(Request request) throws IOException {
+    RequestBody body = request.body();
+    long bodyBytes = body == null ? 0 : body.contentLength();
+    FramingReport report = OkHttpFraming.checkCallerFraming(request, bodyBytes);
+    if (report.isClean()) return;
+    report.publish(OkHttpFraming.origin(request.url()), policy.listener());
+    report.requireNoErrors();
   }
 
   /** Sends {@code body} as OkHttp frames it, and answers a 411 with the one exact resend. */

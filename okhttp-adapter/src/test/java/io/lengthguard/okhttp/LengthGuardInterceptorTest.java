@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lengthguard.BodyTooLargeException;
 import io.lengthguard.Buffering;
+import io.lengthguard.FindingCode;
+import io.lengthguard.FramingViolationException;
 import io.lengthguard.FrozenBody;
 import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
@@ -156,6 +158,84 @@ class LengthGuardInterceptorTest {
     assertThat(seen.get()).isSameAs(request);
     assertThat(body.writes.get()).isZero();
     assertThat(listener.events()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "Content-Length: 5; Transfer-Encoding: chunked | 5 | CONTENT_LENGTH_WITH_TRANSFER_ENCODING",
+        "Content-Length: 5; Content-Length: 5          | 5 | DUPLICATE_CONTENT_LENGTH",
+        "Content-Length: 5,5                           | 5 | CONTENT_LENGTH_LIST",
+        "Content-Length: five                          | 5 | INVALID_CONTENT_LENGTH",
+        "Content-Length: +5                            | 5 | INVALID_CONTENT_LENGTH",
+        "Content-Length: 0x5                           | 5 | INVALID_CONTENT_LENGTH",
+        "Content-Length: 4                             | 5 | LENGTH_MISMATCH",
+        "Content-Length: 5                             | - | LENGTH_MISMATCH",
+        "Transfer-Encoding: gzip                       | 5 | TRANSFER_ENCODING_NOT_CHUNKED_LAST",
+      })
+  void refusesMalformedCallerFramingBeforeSending(String fields, String body, FindingCode code) {
+    OkHttpClient client = client(policy(GuardMode.ADAPTIVE));
+    Request.Builder builder = new Request.Builder().url(url(server));
+    if (body.equals("-")) {
+      // OkHttp leaves a body-less request's length alone: the server would wait for 5 bytes.
+      builder.method("DELETE", null);
+    } else {
+      builder.post(RequestBody.create(Payloads.bytes(Integer.parseInt(body)), OCTET_STREAM));
+    }
+    for (String field : fields.split(";")) {
+      int colon = field.indexOf(':');
+      builder.addHeader(field.substring(0, colon).trim(), field.substring(colon + 1).trim());
+    }
+    Request request = builder.build();
+
+    assertThatThrownBy(() -> client.newCall(request).execute())
+        .isInstanceOf(FramingViolationException.class)
+        .hasMessageStartingWith("bad framing in " + request.method() + " /upload: ")
+        .hasMessageContaining("ERROR " + code + ": ");
+
+    assertThat(server.getRequestCount()).isZero();
+    assertThat(listener.events()).contains("framingFinding " + origin + " " + code);
+  }
+
+  @Test
+  void callerLengthEqualToTheBodyGoesOn() throws Exception {
+    server.setDispatcher(strict);
+    OkHttpClient client = client(policy(GuardMode.ADAPTIVE));
+    byte[] payload = Payloads.bytes(5000);
+    Request request =
+        post(server, RequestBody.create(payload, OCTET_STREAM))
+            .newBuilder()
+            .header("Content-Length", "5000")
+            .build();
+
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+
+    Wire.assertExactLength(take(server), payload);
+    assertThat(listener.events()).isEmpty();
+  }
+
+  @Test
+  void callerLengthOnABodyOfUnknownLengthIsLeftToTheFreeze() throws Exception {
+    server.setDispatcher(strict);
+    OkHttpClient client = client(policy(GuardMode.ADAPTIVE));
+    byte[] payload = Payloads.bytes(2000);
+    Request request =
+        post(server, UnknownLengthBody.replayable(payload))
+            .newBuilder()
+            .header("Content-Length", "3")
+            .build();
+
+    try (Response response = client.newCall(request).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+
+    // OkHttp drops a length it cannot vouch for: chunked, then the exact length after the 411.
+    Wire.assertChunked(take(server));
+    Wire.assertExactLength(take(server), payload);
+    assertThat(listener.events()).noneMatch(event -> event.startsWith("framingFinding"));
   }
 
   @Test

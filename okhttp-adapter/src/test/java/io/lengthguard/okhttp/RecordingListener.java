@@ -1,5 +1,6 @@
 package io.lengthguard.okhttp;
 
+import io.lengthguard.FramingFinding;
 import io.lengthguard.FreezeReason;
 import io.lengthguard.GiveUpReason;
 import io.lengthguard.GuardListener;
@@ -47,5 +48,10 @@ final class RecordingListener implements GuardListener {
   @Override
   public void bodyTooLarge(Origin origin, long limit, long bytesRead) {
     add("bodyTooLarge " + origin + " " + limit);
+  }
+
+  @Override
+  public void framingFinding(Origin origin, FramingFinding finding) {
+    add("framingFinding " + origin + " " + finding.code());
   }
 }
