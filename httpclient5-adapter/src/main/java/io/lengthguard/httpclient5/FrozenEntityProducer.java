@@ -1,0 +1,144 @@
+package io.lengthguard.httpclient5;
+
+import static java.util.Objects.requireNonNull;
+
+import io.lengthguard.FrozenBody;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.nio.AsyncEntityProducer;
+import org.apache.hc.core5.http.nio.DataStreamChannel;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An {@link AsyncEntityProducer} of a {@link FrozenBody}: repeatable, not chunked, with an exact
+ * {@link #getContentLength() length}, so HttpClient frames it with {@code Content-Length}. It hands
+ * the channel read-only views of the frozen bytes ({@link FrozenBody#asReadOnlyBuffers()}), never a
+ * copy; {@link #releaseResources()} rewinds it for the next send.
+ *
+ * <p>The producer does not own its body: whoever froze the body closes it. One exchange at a time
+ * uses an instance; its methods are synchronized, so the I/O thread and a releasing thread may
+ * meet.
+ */
+public final class FrozenEntityProducer implements AsyncEntityProducer {
+  private final FrozenBody body;
+  private final @Nullable String contentType;
+  private final @Nullable String contentEncoding;
+
+  private @Nullable List<ByteBuffer> buffers;
+  private int index;
+  private long written;
+  private boolean ended;
+
+  private FrozenEntityProducer(
+      FrozenBody body, @Nullable String contentType, @Nullable String contentEncoding) {
+    this.body = body;
+    this.contentType = contentType;
+    this.contentEncoding = contentEncoding;
+  }
+
+  /** Returns a producer of {@code body}, with {@code contentType} or no content type if null. */
+  public static FrozenEntityProducer of(FrozenBody body, @Nullable ContentType contentType) {
+    requireNonNull(body, "body == null");
+    return new FrozenEntityProducer(
+        body, contentType == null ? null : contentType.toString(), null);
+  }
+
+  /** Returns a producer that keeps the content type and coding of the producer it froze. */
+  static FrozenEntityProducer of(
+      FrozenBody body, @Nullable String contentType, @Nullable String contentEncoding) {
+    return new FrozenEntityProducer(body, contentType, contentEncoding);
+  }
+
+  /** Returns the frozen body this producer writes. */
+  public FrozenBody frozenBody() {
+    return body;
+  }
+
+  /** Returns true: {@link #releaseResources()} rewinds to the first byte. */
+  @Override
+  public boolean isRepeatable() {
+    return true;
+  }
+
+  /** Returns the exact number of bytes: the value of {@code Content-Length}. */
+  @Override
+  public long getContentLength() {
+    return body.contentLength();
+  }
+
+  @Override
+  public @Nullable String getContentType() {
+    return contentType;
+  }
+
+  @Override
+  public @Nullable String getContentEncoding() {
+    return contentEncoding;
+  }
+
+  /** Returns false: the length is known, so the body is never chunked. */
+  @Override
+  public boolean isChunked() {
+    return false;
+  }
+
+  @Override
+  public Set<String> getTrailerNames() {
+    return Collections.emptySet();
+  }
+
+  /** Returns how many bytes are left to write, at most {@link Integer#MAX_VALUE}. */
+  @Override
+  public synchronized int available() {
+    return (int) Math.min(body.contentLength() - written, Integer.MAX_VALUE);
+  }
+
+  /** Writes as many frozen bytes as {@code channel} takes, and ends the stream after the last. */
+  @Override
+  public synchronized void produce(DataStreamChannel channel) throws IOException {
+    if (ended) return;
+    List<ByteBuffer> views = buffers;
+    if (views == null) buffers = views = body.asReadOnlyBuffers();
+    while (index < views.size()) {
+      ByteBuffer buffer = views.get(index);
+      if (buffer.hasRemaining()) {
+        written += channel.write(buffer);
+        // A full channel takes what it can; it asks for output again when it drains.
+        if (buffer.hasRemaining()) return;
+      }
+      index++;
+    }
+    ended = true;
+    channel.endStream();
+  }
+
+  /** Does nothing: the exchange reports the failure; the body stays ready for another send. */
+  @Override
+  public void failed(Exception cause) {}
+
+  /** Rewinds to the first byte, so that the next send writes the whole body again. */
+  @Override
+  public synchronized void releaseResources() {
+    List<ByteBuffer> views = buffers;
+    if (views != null) {
+      for (ByteBuffer buffer : views) buffer.rewind();
+    }
+    index = 0;
+    written = 0;
+    ended = false;
+  }
+
+  @Override
+  public String toString() {
+    return "FrozenEntityProducer{length="
+        + body.contentLength()
+        + ", contentType="
+        + contentType
+        + (contentEncoding != null ? ", contentEncoding=" + contentEncoding : "")
+        + "}";
+  }
+}
