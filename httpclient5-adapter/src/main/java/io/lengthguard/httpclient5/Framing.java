@@ -1,0 +1,113 @@
+package io.lengthguard.httpclient5;
+
+import io.lengthguard.FramingCheck;
+import io.lengthguard.FramingReport;
+import io.lengthguard.FramingViolationException;
+import io.lengthguard.FrozenBody;
+import io.lengthguard.GuardListener;
+import io.lengthguard.Origin;
+import org.apache.hc.client5.http.UnsupportedSchemeException;
+import org.apache.hc.client5.http.impl.DefaultSchemePortResolver;
+import org.apache.hc.core5.http.EntityDetails;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HeaderElements;
+import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.HttpRequest;
+import org.jspecify.annotations.Nullable;
+
+/** The header rules that the classic and the async client share. */
+final class Framing {
+  static final String CONTENT_DIGEST = "Content-Digest";
+
+  private Framing() {}
+
+  /** Returns the origin of {@code host}, with the scheme's default port where it has none. */
+  static Origin origin(HttpHost host) throws UnsupportedSchemeException {
+    int port = DefaultSchemePortResolver.INSTANCE.resolve(host);
+    return Origin.of(host.getSchemeName(), host.getHostName(), port);
+  }
+
+  /**
+   * Returns true if the client frames {@code entity} with Transfer-Encoding (or, on h2, nothing).
+   */
+  static boolean unknownLength(EntityDetails entity) {
+    // RequestContent chunks when isChunked() or the length is negative; isRepeatable plays no part.
+    return entity.getContentLength() < 0 || entity.isChunked();
+  }
+
+  /** Returns true if the caller set a framing header that HttpClient refuses to overwrite. */
+  static boolean callerFramed(HttpRequest request) {
+    return request.containsHeader(HttpHeaders.CONTENT_LENGTH)
+        || request.containsHeader(HttpHeaders.TRANSFER_ENCODING);
+  }
+
+  /**
+   * Prepares {@code copy} for a first send of a body of unknown length: HttpClient sets {@code
+   * Transfer-Encoding} itself (and refuses a request that has one), and {@code Expect:
+   * 100-continue} lets a 411 arrive before any byte of the body is written (RFC 9110 §10.1.1).
+   */
+  static void firstSend(HttpRequest copy, boolean expectContinue) {
+    copy.removeHeaders(HttpHeaders.TRANSFER_ENCODING);
+    if (expectContinue && !copy.containsHeader(HttpHeaders.EXPECT)) {
+      copy.addHeader(HttpHeaders.EXPECT, HeaderElements.CONTINUE);
+    }
+  }
+
+  /**
+   * Prepares {@code copy} to carry {@code body}: checks the framing fields the caller set against
+   * the body's length, then drops them for HttpClient to set ({@code RequestContent} throws
+   * "Content-Length header already present" otherwise), and adds {@code digest} as {@code
+   * Content-Digest} unless the caller set one.
+   *
+   * @throws FramingViolationException if the caller's fields have an error, such as a {@code
+   *     Content-Length} that differs from the body's length; every finding went to {@code listener}
+   */
+  static void frozen(
+      HttpRequest copy,
+      FrozenBody body,
+      @Nullable String digest,
+      Origin origin,
+      GuardListener listener)
+      throws FramingViolationException {
+    if (callerFramed(copy)) {
+      refuseBadFraming(copy, body.contentLength(), origin, listener);
+      // RFC 9112 §6.2: never Content-Length with Transfer-Encoding; HttpClient sets the former.
+      copy.removeHeaders(HttpHeaders.CONTENT_LENGTH);
+      copy.removeHeaders(HttpHeaders.TRANSFER_ENCODING);
+    }
+    if (digest != null && !copy.containsHeader(CONTENT_DIGEST)) {
+      copy.addHeader(CONTENT_DIGEST, digest);
+    }
+  }
+
+  /**
+   * Throws if the framing fields the caller set on {@code request} have an error for a body of
+   * {@code bodyBytes} (-1 if not known yet), before any byte is sent; publishes every finding.
+   */
+  static void refuseBadFraming(
+      HttpRequest request, long bodyBytes, Origin origin, GuardListener listener)
+      throws FramingViolationException {
+    FramingCheck.Builder check =
+        FramingCheck.request(request.getMethod()).target(path(request)).bodyBytes(bodyBytes);
+    for (Header header : request.getHeaders()) {
+      String name = header.getName();
+      if (name.equalsIgnoreCase(HttpHeaders.CONTENT_LENGTH)
+          || name.equalsIgnoreCase(HttpHeaders.TRANSFER_ENCODING)) {
+        check.header(name, header.getValue() == null ? "" : header.getValue());
+      }
+    }
+    FramingReport report = check.check();
+    if (report.isClean()) return;
+    report.publish(origin, listener);
+    report.requireNoErrors();
+  }
+
+  /** Returns the path without the query, which may hold credentials: reports are logged. */
+  private static @Nullable String path(HttpRequest request) {
+    String path = request.getPath();
+    if (path == null) return null;
+    int query = path.indexOf('?');
+    return query < 0 ? path : path.substring(0, query);
+  }
+}

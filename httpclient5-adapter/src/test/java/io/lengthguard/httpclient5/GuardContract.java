@@ -1,0 +1,408 @@
+package io.lengthguard.httpclient5;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lengthguard.BodyTooLargeException;
+import io.lengthguard.Buffering;
+import io.lengthguard.FramingViolationException;
+import io.lengthguard.FreezeReason;
+import io.lengthguard.FrozenBody;
+import io.lengthguard.GuardListener;
+import io.lengthguard.GuardMode;
+import io.lengthguard.GuardPolicy;
+import io.lengthguard.Origin;
+import io.lengthguard.testing.StrictOrigin;
+import io.lengthguard.testing.Wire;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.apache.hc.core5.http.message.BasicHeader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The guard's contract on the wire, run for each way in: a wrapped client, an installed exec
+ * handler, and the async handler. Every test starts its own server on 127.0.0.1; after each, every
+ * client it made has no leased connection and still sends a request.
+ */
+abstract class GuardContract {
+  static final int KIB = 1024;
+  static final int MIB = 1024 * KIB;
+
+  MockWebServer server;
+  private final List<GuardedClient> clients = new ArrayList<>();
+
+  /** Returns a client of this way in, guarded by {@code policy}. */
+  abstract GuardedClient newClient(GuardPolicy policy, boolean earlyResponses);
+
+  @BeforeEach
+  void startServer() throws IOException {
+    server = Servers.strictOrigin();
+  }
+
+  @AfterEach
+  void clientsLeakNothingAndStillWork() throws Exception {
+    try {
+      server.setDispatcher(new StrictOrigin());
+      for (GuardedClient client : clients) {
+        awaitNoLeasedConnection(client);
+        byte[] payload = Body.KNOWN.payload(64);
+        assertThat(client.post(uri(), Body.KNOWN, payload).code()).isEqualTo(200);
+        awaitNoLeasedConnection(client);
+      }
+    } finally {
+      for (GuardedClient client : clients) client.close();
+      server.close();
+    }
+  }
+
+  GuardedClient client(GuardPolicy policy) {
+    return client(policy, false);
+  }
+
+  GuardedClient client(GuardPolicy policy, boolean earlyResponses) {
+    GuardedClient client = newClient(policy, earlyResponses);
+    clients.add(client);
+    return client;
+  }
+
+  URI uri() {
+    return URI.create("http://127.0.0.1:" + server.getPort() + "/upload");
+  }
+
+  static GuardPolicy policy(GuardMode mode) {
+    return GuardPolicy.builder().mode(mode).build();
+  }
+
+  RecordedRequest take() throws InterruptedException {
+    RecordedRequest request = server.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(request).as("recorded request").isNotNull();
+    return request;
+  }
+
+  static Stream<Arguments> modesAndBodies() {
+    return Stream.of(GuardMode.values())
+        .flatMap(mode -> Stream.of(Body.REPEATABLE, Body.ONE_SHOT).map(b -> Arguments.of(mode, b)));
+  }
+
+  @ParameterizedTest
+  @EnumSource(GuardMode.class)
+  void knownLengthPassesUntouched(GuardMode mode) throws Exception {
+    GuardedClient client = client(policy(mode));
+    byte[] payload = Body.KNOWN.payload(4 * KIB);
+
+    assertThat(client.post(uri(), Body.KNOWN, payload).code()).isEqualTo(200);
+
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    Wire.assertExactLength(take(), payload);
+  }
+
+  @ParameterizedTest
+  @MethodSource("modesAndBodies")
+  void strictOriginGetsExactLength(GuardMode mode, Body body) throws Exception {
+    assertStrictOriginGetsExactLength(mode, body);
+  }
+
+  @ParameterizedTest
+  @EnumSource(GuardMode.class)
+  void gzipBodyArrivesAsItsGzipBytes(GuardMode mode) throws Exception {
+    assertStrictOriginGetsExactLength(mode, Body.GZIP);
+  }
+
+  void assertStrictOriginGetsExactLength(GuardMode mode, Body body) throws Exception {
+    GuardedClient client = client(policy(mode));
+    byte[] payload = body.payload(4 * KIB);
+
+    assertThat(client.post(uri(), body, payload).code()).isEqualTo(200);
+
+    if (mode == GuardMode.PREBUFFER) {
+      assertThat(server.getRequestCount()).isEqualTo(1);
+      body.assertArrived(take(), payload);
+      return;
+    }
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    RecordedRequest first = take();
+    Wire.assertChunked(first);
+    RecordedRequest resend = take();
+    body.assertArrived(resend, payload);
+    // The connection that carried the 411 is not reused for the resend.
+    assertThat(resend.getConnectionIndex()).isNotEqualTo(first.getConnectionIndex());
+    if (mode == GuardMode.ADAPTIVE) {
+      byte[] next = body.payload(3 * KIB);
+      assertThat(client.post(uri(), body, next).code()).isEqualTo(200);
+      assertThat(server.getRequestCount()).isEqualTo(3);
+      body.assertArrived(take(), next);
+    }
+  }
+
+  static Stream<Arguments> earlyCases() {
+    return Stream.of(
+        Arguments.of(KIB, Body.REPEATABLE),
+        Arguments.of(KIB, Body.ONE_SHOT),
+        Arguments.of(16 * MIB, Body.ONE_SHOT));
+  }
+
+  @ParameterizedTest
+  @MethodSource("earlyCases")
+  void earlyLengthRequiredGetsOneResend(int size, Body body) throws Exception {
+    server.setDispatcher(new Origins.EarlyLengthRequired(1));
+    GuardPolicy policy =
+        GuardPolicy.builder()
+            .mode(GuardMode.RETRY_ON_411)
+            .buffering(Buffering.inMemory(32 * MIB))
+            .build();
+    GuardedClient client = client(policy, true);
+    byte[] payload = body.payload(size);
+
+    GuardedClient.Reply reply = client.post(uri(), body, payload);
+
+    assertThat(reply.code()).isEqualTo(200);
+    assertThat(reply.body()).isEqualTo(String.valueOf(size));
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    Wire.assertChunked(take());
+    body.assertArrived(take(), payload);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Body.class,
+      names = {"REPEATABLE", "ONE_SHOT"})
+  void secondLengthRequiredGoesBackToTheCaller(Body body) throws Exception {
+    server.setDispatcher(new Origins.AlwaysLengthRequired());
+    GuardedClient client = client(policy(GuardMode.RETRY_ON_411));
+    byte[] payload = body.payload(2 * KIB);
+
+    GuardedClient.Reply reply = client.post(uri(), body, payload);
+
+    assertThat(reply.code()).isEqualTo(411);
+    assertThat(reply.body()).isEqualTo("Length Required");
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    Wire.assertChunked(take());
+    body.assertArrived(take(), payload);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Body.class,
+      names = {"REPEATABLE", "ONE_SHOT"})
+  void expectContinueGetsThe411BeforeTheBody(Body body) throws Exception {
+    server.setDispatcher(new Origins.EarlyLengthRequired(1));
+    GuardPolicy policy =
+        GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).expectContinue(true).build();
+    GuardedClient client = client(policy);
+    byte[] payload = body.payload(8 * KIB);
+
+    assertThat(client.post(uri(), body, payload).code()).isEqualTo(200);
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    RecordedRequest first = take();
+    assertThat(first.getHeaders().get("Expect")).isEqualTo("100-continue");
+    Wire.assertChunked(first);
+    RecordedRequest resend = take();
+    assertThat(resend.getHeaders().get("Expect")).isNull();
+    body.assertArrived(resend, payload);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Body.class,
+      names = {"REPEATABLE", "ONE_SHOT"})
+  void callerContentLengthEqualToTheBodyIsSent(Body body) throws Exception {
+    GuardedClient client = client(policy(GuardMode.RETRY_ON_411));
+    byte[] payload = body.payload(4 * KIB);
+
+    GuardedClient.Reply reply =
+        client.post(uri(), body, payload, new BasicHeader("Content-Length", payload.length));
+
+    assertThat(reply.code()).isEqualTo(200);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    body.assertArrived(take(), payload);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Body.class,
+      names = {"REPEATABLE", "ONE_SHOT"})
+  void callerContentLengthDifferentFromTheBodyFailsBeforeSending(Body body) {
+    GuardedClient client = client(policy(GuardMode.RETRY_ON_411));
+    byte[] payload = body.payload(4 * KIB);
+
+    assertThatThrownBy(
+            () -> client.post(uri(), body, payload, new BasicHeader("Content-Length", "4095")))
+        .isInstanceOf(FramingViolationException.class)
+        .hasMessage(
+            "bad framing in POST /upload: ERROR LENGTH_MISMATCH: Content-Length declares 4095"
+                + " bytes but the body has 4096 (1 more): the server reads 4095 bytes and takes"
+                + " the other 1 as the start of the next request; send Content-Length: 4096,"
+                + " counting encoded bytes, not characters");
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Body.class,
+      names = {"REPEATABLE", "ONE_SHOT"})
+  void bodyOverTheLimitFailsBeforeSendingWhenPrebuffering(Body body) {
+    GuardPolicy policy =
+        GuardPolicy.builder().mode(GuardMode.PREBUFFER).buffering(Buffering.inMemory(KIB)).build();
+    GuardedClient client = client(policy);
+
+    assertThatThrownBy(() -> client.post(uri(), body, body.payload(4 * KIB)))
+        .isInstanceOf(BodyTooLargeException.class)
+        .hasMessageStartingWith("body exceeds maxBytes (1024): read ");
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Body.class,
+      names = {"REPEATABLE", "ONE_SHOT"})
+  void bodyOverTheLimitGetsThe411BackWhenRetrying(Body body) throws Exception {
+    GuardPolicy policy =
+        GuardPolicy.builder()
+            .mode(GuardMode.RETRY_ON_411)
+            .buffering(Buffering.inMemory(KIB))
+            .build();
+    GuardedClient client = client(policy);
+
+    assertThat(client.post(uri(), body, body.payload(4 * KIB)).code()).isEqualTo(411);
+
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    Wire.assertChunked(take());
+  }
+
+  @Test
+  void adaptiveSendsTheLengthFirstTimeAfterOne411() throws Exception {
+    GuardedClient client = client(policy(GuardMode.ADAPTIVE));
+    assertThat(client.post(uri(), Body.REPEATABLE, Body.REPEATABLE.payload(256)).code())
+        .isEqualTo(200);
+
+    List<byte[]> payloads = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      byte[] payload = Body.REPEATABLE.payload(256 + i);
+      payloads.add(payload);
+      assertThat(client.post(uri(), Body.REPEATABLE, payload).code()).isEqualTo(200);
+    }
+
+    assertThat(server.getRequestCount()).isEqualTo(102);
+    Wire.assertChunked(take());
+    take();
+    for (byte[] payload : payloads) Wire.assertExactLength(take(), payload);
+  }
+
+  @Test
+  void frozenBodyCarriesContentDigest() throws Exception {
+    GuardPolicy policy =
+        GuardPolicy.builder().mode(GuardMode.PREBUFFER).contentDigest("sha-256").build();
+    GuardedClient client = client(policy);
+    byte[] payload = Body.REPEATABLE.payload(4 * KIB);
+
+    assertThat(client.post(uri(), Body.REPEATABLE, payload).code()).isEqualTo(200);
+
+    RecordedRequest request = take();
+    Wire.assertExactLength(request, payload);
+    assertThat(request.getHeaders().get("Content-Digest"))
+        .isEqualTo(FrozenBody.of(payload).contentDigest("sha-256"));
+  }
+
+  @Test
+  void listenerHearsEachStepOfARecovery() throws Exception {
+    List<String> events = new CopyOnWriteArrayList<>();
+    GuardListener listener =
+        new GuardListener() {
+          @Override
+          public void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
+            events.add("frozen " + bytes + " " + reason);
+          }
+
+          @Override
+          public void lengthRequired(Origin origin, boolean lengthSent) {
+            events.add("411 " + origin + " lengthSent=" + lengthSent);
+          }
+
+          @Override
+          public void resent(Origin origin, long bytes) {
+            events.add("resent " + bytes);
+          }
+
+          @Override
+          public void recovered(Origin origin, int status) {
+            events.add("recovered " + status);
+          }
+        };
+    GuardedClient client =
+        client(GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).listener(listener).build());
+
+    assertThat(client.post(uri(), Body.ONE_SHOT, Body.ONE_SHOT.payload(3000)).code())
+        .isEqualTo(200);
+
+    assertThat(events)
+        .containsExactly(
+            "411 http://127.0.0.1:" + server.getPort() + " lengthSent=false",
+            "frozen 3000 LENGTH_REQUIRED",
+            "resent 3000",
+            "recovered 200");
+  }
+
+  @Test
+  void expectContinueKeepsAnEarly411OnALargeBodyWithoutEarlyResponseConnections() throws Exception {
+    server.setDispatcher(new Origins.EarlyLengthRequired(1));
+    GuardPolicy policy =
+        GuardPolicy.builder()
+            .mode(GuardMode.RETRY_ON_411)
+            .expectContinue(true)
+            .buffering(Buffering.inMemory(32 * MIB))
+            .build();
+    GuardedClient client = client(policy, false);
+    byte[] payload = Body.ONE_SHOT.payload(16 * MIB);
+
+    assertThat(client.post(uri(), Body.ONE_SHOT, payload).code()).isEqualTo(200);
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    RecordedRequest first = take();
+    assertThat(first.getHeaders().get("Expect")).isEqualTo("100-continue");
+    assertThat(first.getBodySize()).isZero();
+    Wire.assertExactLength(take(), payload);
+  }
+
+  @Test
+  void authChallengeOnAFrozenSendKeepsTheCallerHeaders() throws Exception {
+    server.setDispatcher(new Origins.BasicAuth());
+    GuardedClient client = client(policy(GuardMode.PREBUFFER));
+    byte[] payload = Body.ONE_SHOT.payload(4 * KIB);
+
+    GuardedClient.Reply reply =
+        client.post(uri(), Body.ONE_SHOT, payload, new BasicHeader("X-Caller", "kept"));
+
+    assertThat(reply.code()).isEqualTo(200);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    RecordedRequest challenged = take();
+    Wire.assertExactLength(challenged, payload);
+    assertThat(challenged.getHeaders().get("X-Caller")).isEqualTo("kept");
+    RecordedRequest authorized = take();
+    Wire.assertExactLength(authorized, payload);
+    assertThat(authorized.getHeaders().get("X-Caller")).isEqualTo("kept");
+    assertThat(authorized.getHeaders().get("Authorization")).isEqualTo(Origins.BasicAuth.EXPECTED);
+  }
+
+  static void awaitNoLeasedConnection(GuardedClient client) throws InterruptedException {
+    // The async client hands back its connection just after the response completes.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (client.leased() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    assertThat(client.leased()).as("leased connections").isZero();
+  }
+}
