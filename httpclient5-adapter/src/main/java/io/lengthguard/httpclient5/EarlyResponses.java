@@ -134,7 +134,13 @@ public final class EarlyResponses {
         long nextWriteSize)
         throws IOException {
       boolean newChunk = totalBytesSent / CHUNK < (totalBytesSent + nextWriteSize) / CHUNK;
-      return newChunk && inputStream.available() > 0;
+      if (!newChunk || inputStream.available() == 0) return false;
+      // HttpClient marks a connection cut short this way unfit for reuse only when the body had a
+      // Content-Length; a chunked body would leave it in the pool, where the server closed it.
+      if (connection instanceof EarlyResponseConnection) {
+        ((EarlyResponseConnection) connection).earlyResponse = true;
+      }
+      return true;
     }
   }
 }
