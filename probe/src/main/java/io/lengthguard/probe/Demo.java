@@ -12,6 +12,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
@@ -27,6 +28,9 @@ final class Demo {
 
   /** The body every call sends: JSON, as a streaming serializer would write it. */
   static final byte[] PAYLOAD = payload();
+
+  /** Marks the mode of a call through a client built with {@code LengthGuardExecHandler}. */
+  static final String INSTALLED = " *";
 
   private Demo() {}
 
@@ -72,15 +76,28 @@ final class Demo {
   static List<DemoCase> cases() {
     List<DemoCase> cases = new ArrayList<>();
     cases.add(DemoCase.bare("OkHttp", OkHttpSender.bare()));
+    addGuarded(cases, "OkHttp", OkHttpSender::guarded);
+    cases.add(DemoCase.bare("HttpClient5", HttpClient5Sender.bare()));
+    addGuarded(cases, "HttpClient5", HttpClient5Sender::wrapped);
+    // HttpClient 5's other way in: the guard in the exec chain of a client being built.
+    cases.add(
+        DemoCase.guarded(
+            "HttpClient5",
+            "ADAPTIVE" + INSTALLED,
+            HttpClient5Sender.installed(policy(GuardMode.ADAPTIVE))));
+    return cases;
+  }
+
+  /** Adds {@code client}'s calls through LengthGuard: one per mode, and ADAPTIVE's second call. */
+  private static void addGuarded(
+      List<DemoCase> cases, String client, Function<GuardPolicy, Sender> sender) {
     for (GuardMode mode : List.of(GuardMode.PREBUFFER, GuardMode.RETRY_ON_411)) {
-      cases.add(DemoCase.guarded("OkHttp", mode.name(), OkHttpSender.guarded(policy(mode))));
+      cases.add(DemoCase.guarded(client, mode.name(), sender.apply(policy(mode))));
     }
     // One client for two calls: the second shows what ADAPTIVE learned from the first's 411.
-    Sender adaptive = OkHttpSender.guarded(policy(GuardMode.ADAPTIVE));
-    cases.add(DemoCase.guarded("OkHttp", "ADAPTIVE", adaptive));
-    cases.add(DemoCase.guarded("OkHttp", "ADAPTIVE 2nd", adaptive));
-    cases.add(DemoCase.bare("HttpClient5", HttpClient5Sender.bare()));
-    return cases;
+    Sender adaptive = sender.apply(policy(GuardMode.ADAPTIVE));
+    cases.add(DemoCase.guarded(client, "ADAPTIVE", adaptive));
+    cases.add(DemoCase.guarded(client, "ADAPTIVE 2nd", adaptive));
   }
 
   private static GuardPolicy policy(GuardMode mode) {
@@ -174,6 +191,7 @@ final class Demo {
       for (String part : Text.wrap(line, Text.WIDTH - 2))
         out.append("  ").append(part).append('\n');
     }
+    out.append(ways(rows));
     String notes =
         "bytes: body bytes the server received in the call's last request. round trips:"
             + " requests it received for the call.";
@@ -181,6 +199,44 @@ final class Demo {
     out.append(summary(rows));
     // Blank leading cells leave trailing spaces on the header's first line.
     return out.toString().replaceAll(" +\n", "\n");
+  }
+
+  /** Returns the lines that show how the guarded calls in {@code rows} are set up, or "". */
+  private static String ways(List<Row> rows) {
+    StringBuilder ways = new StringBuilder();
+    String format = "  %-11s  %s%n";
+    if (guarded(rows, "OkHttp")) {
+      ways.append(
+          String.format(
+              Locale.ROOT,
+              format,
+              "OkHttp",
+              "addInterceptor(LengthGuardInterceptor.create(policy))"));
+    }
+    if (guarded(rows, "HttpClient5")) {
+      ways.append(
+          String.format(
+              Locale.ROOT,
+              format,
+              "HttpClient5",
+              "LengthGuardHttpClient.wrap(HttpClients.createDefault(), policy)"));
+    }
+    if (rows.stream().anyMatch(r -> r.demoCase().mode().endsWith(INSTALLED))) {
+      ways.append(
+          String.format(
+              Locale.ROOT,
+              format,
+              INSTALLED.strip(),
+              "LengthGuardExecHandler.install(HttpClients.custom(), policy)"));
+    }
+    return ways.length() == 0
+        ? ""
+        : "Guarded calls, with policy set to the row's mode:\n" + ways + "\n";
+  }
+
+  private static boolean guarded(List<Row> rows, String client) {
+    return rows.stream()
+        .anyMatch(r -> r.demoCase().guarded() && r.demoCase().client().equals(client));
   }
 
   private static String summary(List<Row> rows) {

@@ -1,5 +1,8 @@
 package io.lengthguard.probe;
 
+import io.lengthguard.GuardPolicy;
+import io.lengthguard.httpclient5.LengthGuardExecHandler;
+import io.lengthguard.httpclient5.LengthGuardHttpClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -28,10 +31,21 @@ final class HttpClient5Sender implements Sender {
     return of(HttpClients.createDefault());
   }
 
+  /** Returns a sender through a default HttpClient 5 wrapped by {@link LengthGuardHttpClient}. */
+  static HttpClient5Sender wrapped(GuardPolicy policy) {
+    return of(LengthGuardHttpClient.wrap(HttpClients.createDefault(), policy));
+  }
+
+  /** Returns a sender through an HttpClient 5 built with {@link LengthGuardExecHandler}. */
+  static HttpClient5Sender installed(GuardPolicy policy) {
+    return of(LengthGuardExecHandler.install(HttpClients.custom(), policy).build());
+  }
+
   @Override
   public int post(URI url, byte[] body) throws IOException {
     HttpPost post = new HttpPost(url);
-    // A stream of unknown length (-1): RequestContent frames it chunked, without Content-Length.
+    // A one-shot stream of unknown length (-1): RequestContent frames it chunked, without
+    // Content-Length, and it cannot be read twice, so a resend needs the guard's copy of it.
     post.setEntity(
         new InputStreamEntity(new ByteArrayInputStream(body), -1, ContentType.APPLICATION_JSON));
     return client.execute(

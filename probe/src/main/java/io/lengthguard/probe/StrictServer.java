@@ -14,12 +14,13 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.Headers;
+import okio.ByteString;
 
 /**
  * A server on 127.0.0.1 that answers like a strict gateway (haproxy or apache2 set to refuse
  * chunked bodies, stock lighttpd): 411 for a request body without {@code Content-Length}, 400 for
  * {@code Content-Length} with {@code Transfer-Encoding}, else 200 with the bytes it received. It
- * records every request with the framing it arrived in.
+ * records every request with the framing and body it arrived with.
  *
  * <p>This class is thread-safe.
  */
@@ -38,8 +39,11 @@ final class StrictServer implements Closeable {
    */
   record Received(String path, String framing, long bytes, int status) {}
 
+  /** A request and the body bytes it carried. */
+  private record Seen(Received received, ByteString body) {}
+
   private final MockWebServer server = new MockWebServer();
-  private final List<Received> received = new CopyOnWriteArrayList<>();
+  private final List<Seen> seen = new CopyOnWriteArrayList<>();
 
   private StrictServer() {}
 
@@ -64,7 +68,18 @@ final class StrictServer implements Closeable {
 
   /** Returns the requests to {@code path}, in arrival order. */
   List<Received> received(String path) {
-    return received.stream().filter(r -> r.path().equals(path)).collect(Collectors.toList());
+    return seen.stream()
+        .map(Seen::received)
+        .filter(r -> r.path().equals(path))
+        .collect(Collectors.toList());
+  }
+
+  /** Returns the body bytes of each request to {@code path}, in arrival order. */
+  List<ByteString> bodies(String path) {
+    return seen.stream()
+        .filter(s -> s.received().path().equals(path))
+        .map(Seen::body)
+        .collect(Collectors.toList());
   }
 
   @Override
@@ -97,8 +112,11 @@ final class StrictServer implements Closeable {
                 .body("received " + bytes + " bytes\n")
                 .build();
       }
-      received.add(
-          new Received(request.getUrl().encodedPath(), framing, bytes, response.getCode()));
+      ByteString body = request.getBody();
+      seen.add(
+          new Seen(
+              new Received(request.getUrl().encodedPath(), framing, bytes, response.getCode()),
+              body != null ? body : ByteString.EMPTY));
       return response;
     }
 

@@ -15,12 +15,14 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okio.ByteString;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class DemoTest {
   private static final int BYTES = Demo.PAYLOAD.length;
+  private static final ByteString PAYLOAD = ByteString.of(Demo.PAYLOAD);
 
   private StrictServer server;
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -52,9 +54,19 @@ class DemoTest {
                 + row("OkHttp", "RETRY_ON_411", "chunked, length", BYTES, 2, "200 OK")
                 + row("OkHttp", "ADAPTIVE", "chunked, length", BYTES, 2, "200 OK")
                 + row("OkHttp", "ADAPTIVE 2nd", "length", BYTES, 1, "200 OK")
-                + row("HttpClient5", "none", "chunked", BYTES, 1, "411 Length Required"))
+                + row("HttpClient5", "none", "chunked", BYTES, 1, "411 Length Required")
+                + row("HttpClient5", "PREBUFFER", "length", BYTES, 1, "200 OK")
+                + row("HttpClient5", "RETRY_ON_411", "chunked, length", BYTES, 2, "200 OK")
+                + row("HttpClient5", "ADAPTIVE", "chunked, length", BYTES, 2, "200 OK")
+                + row("HttpClient5", "ADAPTIVE 2nd", "length", BYTES, 1, "200 OK")
+                + row("HttpClient5", "ADAPTIVE *", "chunked, length", BYTES, 2, "200 OK")
+                + "\n"
+                + "Guarded calls, with policy set to the row's mode:\n"
+                + "  OkHttp       addInterceptor(LengthGuardInterceptor.create(policy))\n"
+                + "  HttpClient5  LengthGuardHttpClient.wrap(HttpClients.createDefault(), policy)\n"
+                + "  *            LengthGuardExecHandler.install(HttpClients.custom(), policy)\n")
         .contains("Without LengthGuard: 2 of 2 calls got 411 Length Required.\n")
-        .contains("Through LengthGuard: 4 of 4 calls succeeded.\n");
+        .contains("Through LengthGuard: 9 of 9 calls succeeded.\n");
     assertThat(run.out().lines())
         .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
   }
@@ -90,11 +102,52 @@ class DemoTest {
           .containsExactly(
               new StrictServer.Received("/retry", "chunked", BYTES, 411),
               new StrictServer.Received("/retry", "length", BYTES, 200));
+      assertThat(server.bodies("/retry")).containsExactly(PAYLOAD, PAYLOAD);
     }
   }
 
   @Test
-  void demoCasesCoverEveryModeForOkHttpAndBareHttpClient5() throws Exception {
+  void guardedHttpClient5CallsArriveWithTheExactLength() throws Exception {
+    try (Sender prebuffer =
+            HttpClient5Sender.wrapped(GuardPolicy.builder().mode(GuardMode.PREBUFFER).build());
+        Sender retry =
+            HttpClient5Sender.wrapped(GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).build())) {
+      DemoCase first = DemoCase.guarded("HttpClient5", "PREBUFFER", prebuffer);
+      DemoCase second = DemoCase.guarded("HttpClient5", "RETRY_ON_411", retry);
+
+      assertThat(Demo.call(server, "/prebuffer", first))
+          .isEqualTo(new Demo.Row(first, "length", BYTES, 1, 200, null));
+      assertThat(server.bodies("/prebuffer")).containsExactly(PAYLOAD);
+      // The one-shot stream was sent chunked once; the resend carries the bytes the guard kept.
+      assertThat(Demo.call(server, "/retry", second))
+          .isEqualTo(new Demo.Row(second, "chunked, length", BYTES, 2, 200, null));
+      assertThat(server.received("/retry"))
+          .containsExactly(
+              new StrictServer.Received("/retry", "chunked", BYTES, 411),
+              new StrictServer.Received("/retry", "length", BYTES, 200));
+      assertThat(server.bodies("/retry")).containsExactly(PAYLOAD, PAYLOAD);
+    }
+  }
+
+  @Test
+  void adaptiveHttpClient5BuiltWithTheExecHandlerSendsTheLengthAtOnceOnItsSecondCall()
+      throws Exception {
+    try (Sender adaptive =
+        HttpClient5Sender.installed(GuardPolicy.builder().mode(GuardMode.ADAPTIVE).build())) {
+      DemoCase first = DemoCase.guarded("HttpClient5", "ADAPTIVE", adaptive);
+      DemoCase second = DemoCase.guarded("HttpClient5", "ADAPTIVE 2nd", adaptive);
+
+      assertThat(Demo.call(server, "/first", first))
+          .isEqualTo(new Demo.Row(first, "chunked, length", BYTES, 2, 200, null));
+      assertThat(Demo.call(server, "/second", second))
+          .isEqualTo(new Demo.Row(second, "length", BYTES, 1, 200, null));
+      assertThat(server.bodies("/first")).containsExactly(PAYLOAD, PAYLOAD);
+      assertThat(server.bodies("/second")).containsExactly(PAYLOAD);
+    }
+  }
+
+  @Test
+  void demoCasesCoverEveryModeForBothClientsAndBothWaysIntoHttpClient5() throws Exception {
     List<DemoCase> cases = Demo.cases();
     try {
       assertThat(cases)
@@ -105,9 +158,17 @@ class DemoTest {
               "OkHttp RETRY_ON_411 true",
               "OkHttp ADAPTIVE true",
               "OkHttp ADAPTIVE 2nd true",
-              "HttpClient5 none false");
-      // The second ADAPTIVE call goes through the same client, which remembers the origin.
+              "HttpClient5 none false",
+              "HttpClient5 PREBUFFER true",
+              "HttpClient5 RETRY_ON_411 true",
+              "HttpClient5 ADAPTIVE true",
+              "HttpClient5 ADAPTIVE 2nd true",
+              "HttpClient5 ADAPTIVE * true");
+      // Each second ADAPTIVE call goes through the same client, which remembers the origin.
       assertThat(cases.get(4).sender()).isSameAs(cases.get(3).sender());
+      assertThat(cases.get(9).sender()).isSameAs(cases.get(8).sender());
+      // Every other case has a client of its own: no other state carries over.
+      assertThat(cases.stream().map(DemoCase::sender).distinct()).hasSize(9);
     } finally {
       for (DemoCase demoCase : cases) demoCase.sender().close();
     }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import okio.ByteString;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,7 @@ class StrictServerTest {
     assertThat(response).endsWith("\r\n\r\nreceived 5 bytes\n");
     assertThat(server.received("/a"))
         .containsExactly(new StrictServer.Received("/a", "length", 5, 200));
+    assertThat(server.bodies("/a")).containsExactly(ByteString.encodeUtf8("hello"));
   }
 
   @Test
@@ -58,6 +60,7 @@ class StrictServerTest {
     assertThat(response).startsWith("HTTP/1.1 411 Length Required\r\n");
     assertThat(server.received("/b"))
         .containsExactly(new StrictServer.Received("/b", "chunked", 5, 411));
+    assertThat(server.bodies("/b")).containsExactly(ByteString.encodeUtf8("hello"));
   }
 
   @Test
@@ -96,6 +99,7 @@ class StrictServerTest {
     assertThat(response).startsWith("HTTP/1.1 200 OK\r\n");
     assertThat(server.received("/e"))
         .containsExactly(new StrictServer.Received("/e", "none", 0, 200));
+    assertThat(server.bodies("/e")).containsExactly(ByteString.EMPTY);
   }
 
   /** Sends {@code request} as is and returns the response: its head and Content-Length bytes. */
