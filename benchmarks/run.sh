@@ -16,8 +16,8 @@ cd "$root"
 mode="${1:-}"
 shift || true
 
-# The benchmark selection: JMH regexes over the benchmark names. The adapter benchmarks match
-# once they exist; a regex that matches nothing is no error while another one matches.
+# The benchmark selection: JMH regexes over the benchmark names, one per class, in the order of
+# the targets (chart/Targets.java).
 selection=(
   'io\.lengthguard\.benchmarks\.FreezeStringBenchmark'
   'io\.lengthguard\.benchmarks\.BufferStreamBenchmark'
