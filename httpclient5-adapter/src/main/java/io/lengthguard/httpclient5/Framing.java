@@ -127,7 +127,7 @@ final class Framing {
   }
 
   /** Returns the path without the query, which may hold credentials: reports are logged. */
-  private static @Nullable String path(HttpRequest request) {
+  static @Nullable String path(HttpRequest request) {
     String path = request.getPath();
     if (path == null) return null;
     int query = path.indexOf('?');
