@@ -52,14 +52,22 @@ final class ClassicGuard {
   /** Sends {@code request} to {@code target} as the policy says. */
   ClassicHttpResponse execute(@Nullable HttpHost target, ClassicHttpRequest request, Sender sender)
       throws IOException, HttpException {
-    HttpEntity entity = request.getEntity();
-    if (entity == null) return sender.send(request);
     // Without a target there is no origin to decide for; HttpClient routes or refuses it itself.
     if (target == null) return sender.send(request);
+    HttpEntity entity = request.getEntity();
     if (entity instanceof FrozenEntity) {
       return sendFrozenEntity(target, request, (FrozenEntity) entity, sender);
     }
-    if (!Framing.unknownLength(entity)) return sender.send(request);
+    if (entity == null || !Framing.unknownLength(entity)) {
+      // HttpClient would refuse any caller-set framing with "Content-Length header already
+      // present"; a malformed one is refused here first, naming what is wrong with it.
+      if (Framing.callerFramed(request)) {
+        long bodyBytes = entity == null ? 0 : entity.getContentLength();
+        Framing.refuseBadFraming(
+            request, bodyBytes, Framing.origin(target), guard.policy().listener());
+      }
+      return sender.send(request);
+    }
 
     Origin origin = Framing.origin(target);
     FreezeReason reason = guard.freezeBeforeSend(origin);
@@ -67,6 +75,9 @@ final class ClassicGuard {
     // its own framing, and only the frozen bytes can prove the value right before anything is sent.
     if (reason == null && request.containsHeader(HttpHeaders.CONTENT_LENGTH)) {
       reason = FreezeReason.PREBUFFER;
+    }
+    if (reason != null && Framing.callerFramed(request)) {
+      Framing.refuseMalformedFraming(request, origin, guard.policy().listener());
     }
     if (reason != null) {
       FrozenBody body = guard.freeze(origin, entity::writeTo, reason);

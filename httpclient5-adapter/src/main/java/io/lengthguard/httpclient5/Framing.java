@@ -88,6 +88,32 @@ final class Framing {
   static void refuseBadFraming(
       HttpRequest request, long bodyBytes, Origin origin, GuardListener listener)
       throws FramingViolationException {
+    FramingReport report = checkCallerFraming(request, bodyBytes);
+    if (report.isClean()) return;
+    report.publish(origin, listener);
+    report.requireNoErrors();
+  }
+
+  /**
+   * Throws if the framing fields the caller set on {@code request} are malformed whatever the
+   * body's length (both fields, a repeated or non-numeric length, a coding after chunked), before
+   * the body is read: a one-shot body then loses nothing. Publishes the findings of a refused
+   * request only; the check that knows the length reports the rest.
+   */
+  static void refuseMalformedFraming(HttpRequest request, Origin origin, GuardListener listener)
+      throws FramingViolationException {
+    FramingReport report = checkCallerFraming(request, -1);
+    if (!report.hasErrors()) return;
+    report.publish(origin, listener);
+    throw new FramingViolationException(report);
+  }
+
+  /**
+   * Returns the report on the framing fields the caller set on {@code request}: only {@code
+   * Content-Length} and {@code Transfer-Encoding}, against a body of {@code bodyBytes} (-1 if not
+   * known).
+   */
+  static FramingReport checkCallerFraming(HttpRequest request, long bodyBytes) {
     FramingCheck.Builder check =
         FramingCheck.request(request.getMethod()).target(path(request)).bodyBytes(bodyBytes);
     for (Header header : request.getHeaders()) {
@@ -97,14 +123,11 @@ final class Framing {
         check.header(name, header.getValue() == null ? "" : header.getValue());
       }
     }
-    FramingReport report = check.check();
-    if (report.isClean()) return;
-    report.publish(origin, listener);
-    report.requireNoErrors();
+    return check.check();
   }
 
   /** Returns the path without the query, which may hold credentials: reports are logged. */
-  private static @Nullable String path(HttpRequest request) {
+  static @Nullable String path(HttpRequest request) {
     String path = request.getPath();
     if (path == null) return null;
     int query = path.indexOf('?');

@@ -85,6 +85,15 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       AsyncExecCallback callback)
       throws HttpException, IOException {
     if (producer == null || !Framing.unknownLength(producer)) {
+      // HttpClient refuses any caller-set framing on HTTP/1.1 ("Content-Length header already
+      // present") but sends it on HTTP/2; a malformed one is refused here first, on both.
+      if (Framing.callerFramed(request)) {
+        Framing.refuseBadFraming(
+            request,
+            producer == null ? 0 : producer.getContentLength(),
+            Framing.origin(scope.route.getTargetHost()),
+            guard.policy().listener());
+      }
       chain.proceed(request, producer, scope, callback);
       return;
     }
@@ -94,6 +103,9 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     // its own framing, and only the frozen bytes can prove the value right before anything is sent.
     if (reason == null && request.containsHeader(HttpHeaders.CONTENT_LENGTH)) {
       reason = FreezeReason.PREBUFFER;
+    }
+    if (reason != null && Framing.callerFramed(request)) {
+      Framing.refuseMalformedFraming(request, origin, guard.policy().listener());
     }
     if (reason != null) {
       FrozenBody body = guard.freeze(origin, out -> AsyncBodies.drain(producer, out), reason);

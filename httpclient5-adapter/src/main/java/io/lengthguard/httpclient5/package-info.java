@@ -6,7 +6,9 @@
  * io.lengthguard.httpclient5.LengthGuardAsyncExecHandler} for the async client), or a client you
  * already have, {@linkplain io.lengthguard.httpclient5.LengthGuardHttpClient#wrap wrapped}. {@link
  * io.lengthguard.httpclient5.EarlyResponses} gives classic clients connections that read a 411
- * arriving while the body is still being written.
+ * arriving while the body is still being written. {@link
+ * io.lengthguard.httpclient5.HttpClientFramingAudit} audits the framing of what a client sends, and
+ * {@link io.lengthguard.httpclient5.HttpClientFraming} checks a request's framing in tests.
  */
 @NullMarked
 package io.lengthguard.httpclient5;

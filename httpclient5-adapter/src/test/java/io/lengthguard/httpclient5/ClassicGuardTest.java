@@ -1,10 +1,13 @@
 package io.lengthguard.httpclient5;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lengthguard.FramingViolationException;
 import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
 import io.lengthguard.testing.Payloads;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,6 +20,7 @@ import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.InputStreamEntity;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.http.message.BasicClassicHttpResponse;
 import org.junit.jupiter.api.Test;
@@ -74,6 +78,23 @@ class ClassicGuardTest {
     guard.execute(TARGET, caller, answers(411));
 
     assertThat(sent).containsExactly(caller);
+  }
+
+  @Test
+  void malformedCallerLengthIsRefusedBeforeAOneShotBodyIsRead() {
+    ClassicGuard guard = new ClassicGuard(policy());
+    ByteArrayInputStream source = new ByteArrayInputStream(Payloads.bytes(100));
+    HttpPost caller = new HttpPost("http://example.com/upload");
+    caller.setEntity(new InputStreamEntity(source, -1, ContentType.APPLICATION_OCTET_STREAM));
+    caller.addHeader("Content-Length", "1e2");
+
+    assertThatThrownBy(() -> guard.execute(TARGET, caller, answers(200)))
+        .isInstanceOf(FramingViolationException.class)
+        .hasMessageStartingWith(
+            "bad framing in POST /upload: ERROR INVALID_CONTENT_LENGTH: Content-Length \"1e2\"");
+
+    assertThat(sent).isEmpty();
+    assertThat(source.available()).as("bytes left in the caller's stream").isEqualTo(100);
   }
 
   private static GuardPolicy policy() {

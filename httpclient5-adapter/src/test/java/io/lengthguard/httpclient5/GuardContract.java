@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lengthguard.BodyTooLargeException;
 import io.lengthguard.Buffering;
+import io.lengthguard.FindingCode;
+import io.lengthguard.FramingFinding;
 import io.lengthguard.FramingViolationException;
 import io.lengthguard.FreezeReason;
 import io.lengthguard.FrozenBody;
@@ -23,12 +25,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.message.BasicHeader;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -247,6 +252,50 @@ abstract class GuardContract {
                 + " bytes but the body has 4096 (1 more): the server reads 4095 bytes and takes"
                 + " the other 1 as the start of the next request; send Content-Length: 4096,"
                 + " counting encoded bytes, not characters");
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      nullValues = "NONE",
+      value = {
+        "KNOWN,      Content-Length: 4095,                           LENGTH_MISMATCH",
+        "KNOWN,      Content-Length: 4096|Transfer-Encoding: chunked,"
+            + " CONTENT_LENGTH_WITH_TRANSFER_ENCODING",
+        "KNOWN,      Content-Length: 4096|Content-Length: 4096,      DUPLICATE_CONTENT_LENGTH",
+        "KNOWN,      'Content-Length: 4096, 4096',                   CONTENT_LENGTH_LIST",
+        "KNOWN,      Content-Length: +4096,                          INVALID_CONTENT_LENGTH",
+        "REPEATABLE, Transfer-Encoding: gzip,                  TRANSFER_ENCODING_NOT_CHUNKED_LAST",
+        "ONE_SHOT,   Content-Length: 0x1000,                         INVALID_CONTENT_LENGTH",
+        "ONE_SHOT,   Content-Length: 4096|Transfer-Encoding: chunked,"
+            + " CONTENT_LENGTH_WITH_TRANSFER_ENCODING",
+        "NONE,       Content-Length: 5,                              LENGTH_MISMATCH",
+      })
+  void malformedCallerFramingFailsBeforeSending(
+      @Nullable Body body, String fields, FindingCode code) {
+    List<FindingCode> findings = new CopyOnWriteArrayList<>();
+    GuardListener listener =
+        new GuardListener() {
+          @Override
+          public void framingFinding(Origin origin, FramingFinding finding) {
+            findings.add(finding.code());
+          }
+        };
+    GuardedClient client =
+        client(GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).listener(listener).build());
+    List<Header> headers = new ArrayList<>();
+    for (String field : fields.split("\\|")) {
+      int colon = field.indexOf(':');
+      headers.add(new BasicHeader(field.substring(0, colon), field.substring(colon + 2)));
+    }
+
+    assertThatThrownBy(
+            () ->
+                client.send("POST", uri(), body, new byte[4 * KIB], headers.toArray(new Header[0])))
+        .isInstanceOf(FramingViolationException.class)
+        .hasMessageStartingWith("bad framing in POST /upload: ")
+        .hasMessageContaining("ERROR " + code + ": ");
+    assertThat(findings).contains(code);
     assertThat(server.getRequestCount()).isZero();
   }
 

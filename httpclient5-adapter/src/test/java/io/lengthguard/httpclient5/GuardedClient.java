@@ -12,7 +12,7 @@ import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleResponseConsumer;
 import org.apache.hc.client5.http.auth.AuthScope;
 import org.apache.hc.client5.http.auth.CredentialsProvider;
-import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.auth.CredentialsProviderBuilder;
@@ -26,6 +26,7 @@ import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 import org.apache.hc.core5.http.support.BasicRequestBuilder;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
+import org.jspecify.annotations.Nullable;
 
 /** A client under test, one of the three ways in, and the pool it leases connections from. */
 interface GuardedClient extends Closeable {
@@ -33,7 +34,16 @@ interface GuardedClient extends Closeable {
   record Reply(int code, String body) {}
 
   /** POSTs {@code payload} as {@code body} with {@code headers}; returns the final response. */
-  Reply post(URI uri, Body body, byte[] payload, Header... headers) throws IOException;
+  default Reply post(URI uri, Body body, byte[] payload, Header... headers) throws IOException {
+    return send("POST", uri, body, payload, headers);
+  }
+
+  /**
+   * Sends {@code payload} as {@code body} (no body if null) with {@code method} and {@code
+   * headers}; returns the final response.
+   */
+  Reply send(String method, URI uri, @Nullable Body body, byte[] payload, Header... headers)
+      throws IOException;
 
   /** Returns how many connections the client's pool has leased out. */
   int leased();
@@ -68,12 +78,14 @@ interface GuardedClient extends Closeable {
   static GuardedClient classic(CloseableHttpClient client, IntSupplier leased) {
     return new GuardedClient() {
       @Override
-      public Reply post(URI uri, Body body, byte[] payload, Header... headers) throws IOException {
-        HttpPost post = new HttpPost(uri);
-        post.setEntity(body.entity(payload));
-        for (Header header : headers) post.addHeader(header);
+      public Reply send(
+          String method, URI uri, @Nullable Body body, byte[] payload, Header... headers)
+          throws IOException {
+        HttpUriRequestBase request = new HttpUriRequestBase(method, uri);
+        if (body != null) request.setEntity(body.entity(payload));
+        for (Header header : headers) request.addHeader(header);
         return client.execute(
-            post,
+            request,
             response ->
                 new Reply(
                     response.getCode(),
@@ -99,14 +111,17 @@ interface GuardedClient extends Closeable {
     client.start();
     return new GuardedClient() {
       @Override
-      public Reply post(URI uri, Body body, byte[] payload, Header... headers) throws IOException {
-        HttpRequest request = BasicRequestBuilder.post(uri).build();
+      public Reply send(
+          String method, URI uri, @Nullable Body body, byte[] payload, Header... headers)
+          throws IOException {
+        HttpRequest request = BasicRequestBuilder.create(method).setUri(uri).build();
         for (Header header : headers) request.addHeader(header);
         try {
           SimpleHttpResponse response =
               client
                   .execute(
-                      new BasicRequestProducer(request, body.producer(payload)),
+                      new BasicRequestProducer(
+                          request, body == null ? null : body.producer(payload)),
                       SimpleResponseConsumer.create(),
                       null)
                   .get(30, TimeUnit.SECONDS);
