@@ -4,7 +4,6 @@ import io.lengthguard.GuardPolicy;
 import io.lengthguard.httpclient5.LengthGuardExecHandler;
 import io.lengthguard.okhttp.LengthGuardInterceptor;
 import java.io.IOException;
-import java.lang.reflect.Constructor;
 import java.lang.reflect.Proxy;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Authenticator;
@@ -107,7 +106,7 @@ public class GuardOverheadBenchmark {
     post.setHeader("X-Request-Id", "0f8e2c4a");
     post.setEntity(new ByteArrayEntity(body, ContentType.APPLICATION_JSON));
     classicRequest = post;
-    execHandler = execHandler(GuardPolicy.defaults());
+    execHandler = LengthGuardExecHandler.create(GuardPolicy.defaults());
     scope =
         new ExecChain.Scope(
             "ex-0000000001",
@@ -150,17 +149,6 @@ public class GuardOverheadBenchmark {
         .code(200)
         .message("OK")
         .build();
-  }
-
-  /**
-   * Returns the handler that {@link LengthGuardExecHandler#install} puts in a client's exec chain.
-   * It offers no other way to make one, and this benchmark calls it without a client.
-   */
-  private static LengthGuardExecHandler execHandler(GuardPolicy policy) throws Exception {
-    Constructor<LengthGuardExecHandler> constructor =
-        LengthGuardExecHandler.class.getDeclaredConstructor(GuardPolicy.class);
-    constructor.setAccessible(true);
-    return constructor.newInstance(policy);
   }
 
   /** Returns a runtime that fails on use: on a body of known length nothing may touch it. */

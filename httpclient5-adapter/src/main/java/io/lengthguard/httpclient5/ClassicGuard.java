@@ -50,6 +50,17 @@ final class ClassicGuard {
   }
 
   /** Sends {@code request} to {@code target} as the policy says. */
+  /**
+   * Returns true if {@code request} goes on untouched: no entity or a plain entity of known length,
+   * and no framing fields set by the caller. Allocates nothing.
+   */
+  static boolean passesThrough(ClassicHttpRequest request) {
+    HttpEntity entity = request.getEntity();
+    if (entity instanceof FrozenEntity) return false;
+    if (entity != null && Framing.unknownLength(entity)) return false;
+    return !Framing.callerFramed(request);
+  }
+
   ClassicHttpResponse execute(@Nullable HttpHost target, ClassicHttpRequest request, Sender sender)
       throws IOException, HttpException {
     // Without a target there is no origin to decide for; HttpClient routes or refuses it itself.

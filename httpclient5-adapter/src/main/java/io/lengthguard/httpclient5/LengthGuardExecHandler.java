@@ -30,6 +30,14 @@ public final class LengthGuardExecHandler implements ExecChainHandler {
     this.guard = new ClassicGuard(policy);
   }
 
+  /**
+   * Returns a handler following {@code policy}, for callers who place it in the chain themselves.
+   * It must sit before {@link ChainElement#CONNECT}: placed last, it cannot send a request twice.
+   */
+  public static LengthGuardExecHandler create(GuardPolicy policy) {
+    return new LengthGuardExecHandler(requireNonNull(policy, "policy == null"));
+  }
+
   /** Installs a handler with the {@linkplain GuardPolicy#defaults() default policy}. */
   public static HttpClientBuilder install(HttpClientBuilder builder) {
     return install(builder, GuardPolicy.defaults());
@@ -45,14 +53,15 @@ public final class LengthGuardExecHandler implements ExecChainHandler {
     requireNonNull(policy, "policy == null");
     // Not "after RETRY": with automatic retries disabled that element is missing and the builder
     // silently drops a handler placed after it. PROTOCOL is always there.
-    return builder.addExecInterceptorBefore(
-        ChainElement.PROTOCOL.name(), NAME, new LengthGuardExecHandler(policy));
+    return builder.addExecInterceptorBefore(ChainElement.PROTOCOL.name(), NAME, create(policy));
   }
 
   @Override
   public ClassicHttpResponse execute(
       ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
       throws IOException, HttpException {
+    // The common case allocates nothing: not even the lambda below.
+    if (ClassicGuard.passesThrough(request)) return chain.proceed(request, scope);
     return guard.execute(
         scope.route.getTargetHost(),
         request,
