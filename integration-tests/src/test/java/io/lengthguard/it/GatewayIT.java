@@ -53,6 +53,29 @@ final class GatewayIT {
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(Gateway.class)
+  void answers411InPlaceOf100Continue(Gateway gateway, Gateways gateways) throws Exception {
+    RunningGateway running = gateways.get(gateway);
+    String path = "/gateway/" + gateway + "/expect-continue";
+    String head = new String(chunkedHead(path), US_ASCII);
+    // RFC 9110 §10.1.1: a server may answer a final status in place of 100 (Continue); the
+    // guard's expectContinue relies on it, so that no byte of the body is written before the 411.
+    byte[] expecting =
+        head.replace("\r\n\r\n", "\r\nExpect: 100-continue\r\n\r\n").getBytes(US_ASCII);
+
+    try (Socket socket = connect(running)) {
+      socket.getOutputStream().write(expecting);
+      socket.getOutputStream().flush();
+
+      // A 100 (Continue) first fails here: it is not framed by Content-Length.
+      RawResponse response = RawResponse.read(input(socket)).orElseThrow();
+
+      assertThat(response.status()).as("first response from %s", running).isEqualTo(411);
+    }
+    assertThat(gateways.backend().received(path)).as("what reached the backend").isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Gateway.class)
   void treatsTheConnectionAfter411AsDocumented(Gateway gateway, Gateways gateways)
       throws Exception {
     RunningGateway running = gateways.get(gateway);
