@@ -205,6 +205,49 @@ public final class FrozenBody implements Closeable {
     }
   }
 
+  /**
+   * Writes this body's bytes to {@code out} in writes of {@code minWriteBytes} each (the last may
+   * be shorter), for sinks that copy or send small writes one by one. A body held in one array is
+   * written as it is; one held in segments or in a file is gathered through a single buffer of at
+   * most {@code minWriteBytes}. Does not close {@code out}.
+   */
+  public void writeTo(OutputStream out, int minWriteBytes) throws IOException {
+    requireNonNull(out, "out == null");
+    Checks.requireArgument(minWriteBytes > 0, "minWriteBytes <= 0: %s", minWriteBytes);
+    checkOpen();
+    if (file == null && (segments.length <= 1 || segments[0].length >= minWriteBytes)) {
+      writeTo(out);
+      return;
+    }
+    byte[] gather = new byte[(int) Math.min(length, minWriteBytes)];
+    if (file != null) {
+      try (InputStream in = Files.newInputStream(file)) {
+        int n;
+        while ((n = in.readNBytes(gather, 0, gather.length)) > 0) out.write(gather, 0, n);
+      } finally {
+        Reference.reachabilityFence(this);
+      }
+      return;
+    }
+    int filled = 0;
+    long remaining = length;
+    for (byte[] segment : segments) {
+      int n = (int) Math.min(segment.length, remaining);
+      remaining -= n;
+      for (int offset = 0; offset < n; ) {
+        int step = Math.min(n - offset, gather.length - filled);
+        System.arraycopy(segment, offset, gather, filled, step);
+        filled += step;
+        offset += step;
+        if (filled == gather.length) {
+          out.write(gather, 0, filled);
+          filled = 0;
+        }
+      }
+    }
+    if (filled > 0) out.write(gather, 0, filled);
+  }
+
   /** Returns a new stream of this body's bytes, independent of any other. The caller closes it. */
   public InputStream openStream() throws IOException {
     checkOpen();

@@ -318,6 +318,55 @@ class FrozenBodyTest {
     assertThat(source.pulled).isEqualTo(limit + 1);
   }
 
+  @Test
+  void writeToGathersSegmentsIntoWritesOfTheGivenSize(@TempDir Path directory) throws IOException {
+    byte[] source = Payloads.bytes(150_000);
+    try (FrozenBody memory = FrozenBody.read(Payloads.trickle(source, 8192), source.length);
+        FrozenBody file =
+            FrozenBody.read(
+                new ByteArrayInputStream(source),
+                Buffering.spillToDisk(0, source.length, directory))) {
+      for (FrozenBody body : List.of(memory, file)) {
+        WriteRecorder out = new WriteRecorder();
+        body.writeTo(out, 65_536);
+
+        assertThat(out.bytes.toByteArray()).as("%s", body).isEqualTo(source);
+        assertThat(out.writes).as("%s", body).containsExactly(65_536, 65_536, 18_928);
+      }
+    }
+  }
+
+  @Test
+  void writeToOfOneArrayWritesItWhole() throws IOException {
+    byte[] source = Payloads.bytes(100_000);
+    WriteRecorder out = new WriteRecorder();
+
+    FrozenBody.of(source).writeTo(out, 65_536);
+
+    assertThat(out.writes).containsExactly(100_000);
+    assertThat(out.bytes.toByteArray()).isEqualTo(source);
+    assertThatThrownBy(() -> FrozenBody.of(source).writeTo(out, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("minWriteBytes <= 0: 0");
+  }
+
+  /** Records the size of each write. */
+  private static final class WriteRecorder extends java.io.OutputStream {
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    final List<Integer> writes = new ArrayList<>();
+
+    @Override
+    public void write(int b) {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      writes.add(len);
+      bytes.write(b, off, len);
+    }
+  }
+
   @Nested
   class Limits {
     @Test
