@@ -3,7 +3,6 @@ package io.lengthguard.httpclient5;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Set;
 import org.apache.hc.client5.http.async.AsyncExecCallback;
 import org.apache.hc.client5.http.async.AsyncExecChain;
 import org.apache.hc.client5.http.async.AsyncExecChainHandler;
@@ -16,6 +15,7 @@ import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.nio.AsyncDataConsumer;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
+import org.apache.hc.core5.http.nio.entity.AsyncEntityProducerWrapper;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.jspecify.annotations.Nullable;
 
@@ -112,7 +112,7 @@ final class AsyncAudit implements AsyncExecChainHandler, HttpRequestInterceptor 
    * bytes are not the producer's (RFC 9112 §6.3); bytes past the declared count are counted and
    * dropped. A held byte the channel has no room for goes out on the next call, then the end.
    */
-  static final class AuditedProducer implements AsyncEntityProducer {
+  static final class AuditedProducer extends AsyncEntityProducerWrapper {
     private final AsyncEntityProducer producer;
     private final RequestAudit audit;
     private long declared = -1;
@@ -122,6 +122,7 @@ final class AsyncAudit implements AsyncExecChainHandler, HttpRequestInterceptor 
     private @Nullable List<? extends Header> trailers;
 
     AuditedProducer(AsyncEntityProducer producer, RequestAudit audit) {
+      super(producer);
       this.producer = producer;
       this.audit = audit;
     }
@@ -160,36 +161,6 @@ final class AsyncAudit implements AsyncExecChainHandler, HttpRequestInterceptor 
       } else {
         channel.endStream(last);
       }
-    }
-
-    @Override
-    public boolean isRepeatable() {
-      return producer.isRepeatable();
-    }
-
-    @Override
-    public long getContentLength() {
-      return producer.getContentLength();
-    }
-
-    @Override
-    public @Nullable String getContentType() {
-      return producer.getContentType();
-    }
-
-    @Override
-    public @Nullable String getContentEncoding() {
-      return producer.getContentEncoding();
-    }
-
-    @Override
-    public boolean isChunked() {
-      return producer.isChunked();
-    }
-
-    @Override
-    public @Nullable Set<String> getTrailerNames() {
-      return producer.getTrailerNames();
     }
 
     @Override

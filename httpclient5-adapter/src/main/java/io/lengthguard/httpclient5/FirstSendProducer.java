@@ -4,10 +4,10 @@ import io.lengthguard.BodyCapture;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Set;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
+import org.apache.hc.core5.http.nio.entity.AsyncEntityProducerWrapper;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * #FIRST_CALL_BYTES} bytes on; a producer sees a full channel, as on a slow network, and is called
  * again once HttpClient has had a chance to read.
  */
-final class FirstSendProducer implements AsyncEntityProducer {
+final class FirstSendProducer extends AsyncEntityProducerWrapper {
   static final int FIRST_CALL_BYTES = 64 * 1024;
 
   /** Writes this small always pass: some producers ignore how much a write took. */
@@ -42,6 +42,7 @@ final class FirstSendProducer implements AsyncEntityProducer {
   private byte @Nullable [] chunk;
 
   FirstSendProducer(AsyncEntityProducer producer, @Nullable BodyCapture capture) {
+    super(producer);
     this.producer = producer;
     this.capture = capture;
   }
@@ -67,36 +68,6 @@ final class FirstSendProducer implements AsyncEntityProducer {
   @Override
   public boolean isRepeatable() {
     return capture == null && producer.isRepeatable();
-  }
-
-  @Override
-  public long getContentLength() {
-    return producer.getContentLength();
-  }
-
-  @Override
-  public @Nullable String getContentType() {
-    return producer.getContentType();
-  }
-
-  @Override
-  public @Nullable String getContentEncoding() {
-    return producer.getContentEncoding();
-  }
-
-  @Override
-  public boolean isChunked() {
-    return producer.isChunked();
-  }
-
-  @Override
-  public @Nullable Set<String> getTrailerNames() {
-    return producer.getTrailerNames();
-  }
-
-  @Override
-  public int available() {
-    return producer.available();
   }
 
   @Override
