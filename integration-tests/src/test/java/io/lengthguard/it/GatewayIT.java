@@ -94,9 +94,21 @@ final class GatewayIT {
       observation = writeBodyThenAnotherRequest(out, in, next, nextBody);
     }
 
-    assertThat(observation.reply())
-        .as("%s: %s", running, observation.evidence())
-        .isEqualTo(gateway.lengthRequiredReply());
+    if (gateway.lengthRequiredReply() == LengthRequiredReply.CLOSES_WITHOUT_READING_BODY) {
+      // haproxy closes after the 411 without waiting for the body; how much of the body the kernel
+      // took before the close varies by run (seen: a reset, or the whole 4 MiB and then EOF).
+      // Either
+      // way the connection ends: it is never reused for the next request.
+      assertThat(observation.reply())
+          .as("%s: %s", running, observation.evidence())
+          .isIn(
+              LengthRequiredReply.CLOSES_WITHOUT_READING_BODY,
+              LengthRequiredReply.DRAINS_BODY_THEN_CLOSES);
+    } else {
+      assertThat(observation.reply())
+          .as("%s: %s", running, observation.evidence())
+          .isEqualTo(gateway.lengthRequiredReply());
+    }
     assertThat(gateways.backend().received(refused)).as("refused request at backend").isEmpty();
     if (observation.reply() == LengthRequiredReply.KEEPS_CONNECTION_AND_DRAINS_BODY) {
       assertThat(gateways.backend().received(next))
