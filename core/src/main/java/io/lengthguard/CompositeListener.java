@@ -75,6 +75,16 @@ final class CompositeListener implements GuardListener {
   }
 
   @Override
+  public void bodyNotRead(Origin origin, long bytesWritten, int status) {
+    each(l -> l.bodyNotRead(origin, bytesWritten, status));
+  }
+
+  @Override
+  public void overBudget(Origin origin, long budget) {
+    each(l -> l.overBudget(origin, budget));
+  }
+
+  @Override
   public void framingFinding(Origin origin, FramingFinding finding) {
     each(l -> l.framingFinding(origin, finding));
   }

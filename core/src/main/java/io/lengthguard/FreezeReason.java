@@ -9,6 +9,11 @@ public enum FreezeReason {
    * send.
    */
   LEARNED_ORIGIN,
+  /**
+   * The body ended within the policy's {@linkplain GuardPolicy#prebufferBytes() read-ahead}, so it
+   * went with its exact length on the first send.
+   */
+  READ_AHEAD,
   /** The origin answered 411 to the body as the client framed it: frozen for the one resend. */
   LENGTH_REQUIRED,
 }

@@ -189,8 +189,8 @@ public final class FrozenBody implements Closeable {
     requireNonNull(out, "out == null");
     checkOpen();
     if (file != null) {
-      try {
-        Files.copy(file, out);
+      try (InputStream in = openFile()) {
+        in.transferTo(out);
       } finally {
         // The Cleaner deletes the file once this body is unreachable, which may be mid-method.
         Reference.reachabilityFence(this);
@@ -221,7 +221,7 @@ public final class FrozenBody implements Closeable {
     }
     byte[] gather = new byte[(int) Math.min(length, minWriteBytes)];
     if (file != null) {
-      try (InputStream in = Files.newInputStream(file)) {
+      try (InputStream in = openFile()) {
         int n;
         while ((n = in.readNBytes(gather, 0, gather.length)) > 0) out.write(gather, 0, n);
       } finally {
@@ -253,12 +253,39 @@ public final class FrozenBody implements Closeable {
     checkOpen();
     if (file != null) {
       try {
-        return Files.newInputStream(file);
+        return openFile();
       } finally {
         Reference.reachabilityFence(this);
       }
     }
     return new SegmentInputStream(segments, length);
+  }
+
+  /** Returns true if this body is held in a spill file. */
+  boolean inFile() {
+    return file != null;
+  }
+
+  /**
+   * Opens the spill file for exactly {@link #length} bytes: a file that changed size since it was
+   * written (truncated, or appended to by someone else) fails here or on the read that meets the
+   * difference, never sends other bytes under this body's length.
+   */
+  private InputStream openFile() throws IOException {
+    Path path = file;
+    long size = Files.size(path);
+    if (size != length) {
+      throw new IOException(
+          "spill file "
+              + path
+              + " holds "
+              + size
+              + " bytes, not the "
+              + length
+              + " frozen: it was"
+              + " changed outside LengthGuard; nothing was sent from it");
+    }
+    return new ExactLengthStream(Files.newInputStream(path), length, path);
   }
 
   /**
@@ -366,7 +393,16 @@ public final class FrozenBody implements Closeable {
   @Override
   public void close() {
     closed = true;
-    if (cleanable != null) cleanable.clean();
+    // Never throws: callers close a body on completion paths (a response, a callback) that must go
+    // on. A spill file that cannot be deleted is logged; it holds no secret beyond its owner.
+    if (cleanable != null) {
+      try {
+        cleanable.clean();
+      } catch (RuntimeException e) {
+        System.getLogger("io.lengthguard")
+            .log(System.Logger.Level.WARNING, "could not delete spill file " + file, e);
+      }
+    }
   }
 
   private void checkOpen() {
@@ -416,6 +452,63 @@ public final class FrozenBody implements Closeable {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+  }
+
+  /** Reads exactly {@code length} bytes of a file: fewer or more is an error, never a body. */
+  private static final class ExactLengthStream extends java.io.FilterInputStream {
+    private final Path path;
+    private final long length;
+    private long remaining;
+
+    ExactLengthStream(InputStream in, long length, Path path) {
+      super(in);
+      this.length = length;
+      this.remaining = length;
+      this.path = path;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) return 0;
+      if (remaining == 0) {
+        if (in.read() != -1) throw changed("more");
+        return -1;
+      }
+      int n = in.read(b, off, (int) Math.min(len, remaining));
+      if (n == -1) throw changed("fewer");
+      remaining -= n;
+      return n;
+    }
+
+    @Override
+    public long transferTo(OutputStream out) throws IOException {
+      byte[] buffer = new byte[8192];
+      long total = 0;
+      int n;
+      while ((n = read(buffer, 0, buffer.length)) != -1) {
+        out.write(buffer, 0, n);
+        total += n;
+      }
+      return total;
+    }
+
+    private IOException changed(String what) {
+      return new IOException(
+          "spill file "
+              + path
+              + " holds "
+              + what
+              + " than the "
+              + length
+              + " bytes frozen: it"
+              + " was changed outside LengthGuard while it was read");
     }
   }
 
@@ -475,6 +568,25 @@ public final class FrozenBody implements Closeable {
     @Override
     public int available() {
       return (int) Math.min(remaining, Integer.MAX_VALUE);
+    }
+
+    /** Writes the segments themselves: no intermediate buffer. */
+    @Override
+    public long transferTo(OutputStream out) throws IOException {
+      long total = 0;
+      while (remaining > 0) {
+        byte[] segment = segments[index];
+        int n = (int) Math.min(segment.length - position, remaining);
+        out.write(segment, position, n);
+        position += n;
+        remaining -= n;
+        total += n;
+        if (position == segment.length) {
+          index++;
+          position = 0;
+        }
+      }
+      return total;
     }
   }
 }

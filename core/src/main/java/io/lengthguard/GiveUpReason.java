@@ -12,4 +12,9 @@ public enum GiveUpReason {
   BODY_LOST,
   /** Freezing the body failed with an I/O error. */
   FREEZE_FAILED,
+  /**
+   * The body written again for the resend differs from the first send (another length, or the same
+   * length with other bytes): a body that claimed to be repeatable was not, so nothing is resent.
+   */
+  BODY_CHANGED,
 }

@@ -49,6 +49,10 @@ public final class GuardCounters implements GuardListener {
     BODY_TOO_LARGE,
     /** {@link GuardListener#framingFinding}: one per finding. */
     FRAMING_FINDING,
+    /** {@link GuardListener#bodyNotRead}: a 2xx came before the body was wholly written. */
+    BODY_NOT_READ,
+    /** {@link GuardListener#overBudget}: sent without a capture, over the memory budget. */
+    OVER_BUDGET,
   }
 
   private static final Event[] EVENTS = Event.values();
@@ -127,6 +131,16 @@ public final class GuardCounters implements GuardListener {
   @Override
   public void bodyTooLarge(Origin origin, long limit, long bytesRead) {
     count(origin, Event.BODY_TOO_LARGE);
+  }
+
+  @Override
+  public void bodyNotRead(Origin origin, long bytesWritten, int status) {
+    count(origin, Event.BODY_NOT_READ);
+  }
+
+  @Override
+  public void overBudget(Origin origin, long budget) {
+    count(origin, Event.OVER_BUDGET);
   }
 
   @Override

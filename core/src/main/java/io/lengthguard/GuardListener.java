@@ -34,6 +34,21 @@ public interface GuardListener {
   default void bodyTooLarge(Origin origin, long limit, long bytesRead) {}
 
   /**
+   * {@code origin} answered {@code status}, a 2xx, before the body of unknown length was wholly
+   * written: only {@code bytesWritten} bytes had gone out, so the server did not read the rest
+   * (some servers answer 200 to a chunked body they silently drop). The response still goes to the
+   * caller; in {@link GuardMode#ADAPTIVE} the origin is remembered as one that wants a length.
+   */
+  default void bodyNotRead(Origin origin, long bytesWritten, int status) {}
+
+  /**
+   * A body of unknown length to {@code origin} was sent as the client frames it, without a capture
+   * for a resend, because holding it would pass the policy's {@linkplain GuardPolicy#memoryBudget()
+   * memory budget}; a 411 to it goes back to the caller.
+   */
+  default void overBudget(Origin origin, long budget) {}
+
+  /**
    * A request to {@code origin} has {@code finding} in its framing (see {@link FramingCheck}); one
    * call per finding.
    */

@@ -3,6 +3,10 @@ package io.lengthguard;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,6 +19,16 @@ public final class GuardPolicy {
   /** The default buffering: up to 8 MiB, in memory. */
   public static final long DEFAULT_MAX_BUFFER_BYTES = 8L * 1024 * 1024;
 
+  /** The default read-ahead: bodies of unknown length up to 1 MiB go with their exact length. */
+  public static final long DEFAULT_PREBUFFER_BYTES = 1024 * 1024;
+
+  /**
+   * The default memory budget: a quarter of the heap this JVM may grow to ({@code
+   * Runtime.maxMemory() / 4}), so that the guard's in-flight bodies alone never take a service near
+   * its heap limit however many uploads run at once.
+   */
+  public static final long DEFAULT_MEMORY_BUDGET = Runtime.getRuntime().maxMemory() / 4;
+
   private static final GuardPolicy DEFAULTS = new Builder().build();
 
   private final GuardMode mode;
@@ -24,8 +38,14 @@ public final class GuardPolicy {
   private final boolean expectContinue;
   private final @Nullable String contentDigest;
   private final GuardListener listener;
+  private final long prebufferBytes;
+  private final long memoryBudget;
+  private final Set<Origin> lengthRequired;
 
   private GuardPolicy(Builder builder) {
+    this.prebufferBytes = builder.prebufferBytes;
+    this.memoryBudget = builder.memoryBudget;
+    this.lengthRequired = Set.copyOf(builder.lengthRequired);
     this.mode = builder.mode;
     this.buffering = builder.buffering;
     this.maxOrigins = builder.maxOrigins;
@@ -91,6 +111,33 @@ public final class GuardPolicy {
     return listener;
   }
 
+  /**
+   * Returns how many bytes of a body of unknown length are read ahead before its first send in
+   * {@link GuardMode#ADAPTIVE} and {@link GuardMode#RETRY_ON_411}: a body that ends within them
+   * (inclusive) goes with its exact {@code Content-Length}; a longer one streams as the client
+   * frames it. 0 turns read-ahead off.
+   */
+  public long prebufferBytes() {
+    return prebufferBytes;
+  }
+
+  /**
+   * Returns the most bytes all in-flight read-aheads, frozen bodies and captures of one guard may
+   * hold in memory at once; spill files do not count. A body that would pass it is sent as the
+   * client would send it without the guard.
+   */
+  public long memoryBudget() {
+    return memoryBudget;
+  }
+
+  /**
+   * Returns the origins known up front to want a {@code Content-Length}: in {@link
+   * GuardMode#ADAPTIVE} their bodies are frozen from the first request, and they never expire.
+   */
+  public Set<Origin> lengthRequired() {
+    return lengthRequired;
+  }
+
   @Override
   public String toString() {
     return "GuardPolicy{mode="
@@ -105,6 +152,12 @@ public final class GuardPolicy {
         + expectContinue
         + ", contentDigest="
         + contentDigest
+        + ", prebufferBytes="
+        + prebufferBytes
+        + ", memoryBudget="
+        + memoryBudget
+        + ", lengthRequired="
+        + lengthRequired
         + "}";
   }
 
@@ -117,6 +170,10 @@ public final class GuardPolicy {
     private boolean expectContinue;
     private @Nullable String contentDigest;
     private GuardListener listener = GuardListener.NONE;
+    private long prebufferBytes = DEFAULT_PREBUFFER_BYTES;
+    private boolean prebufferSet;
+    private long memoryBudget = DEFAULT_MEMORY_BUDGET;
+    private final Set<Origin> lengthRequired = new LinkedHashSet<>();
 
     Builder() {}
 
@@ -128,6 +185,12 @@ public final class GuardPolicy {
       this.expectContinue = policy.expectContinue;
       this.contentDigest = policy.contentDigest;
       this.listener = policy.listener;
+      this.prebufferBytes = policy.prebufferBytes;
+      // A default read-ahead stays a default: it follows a buffering set on this builder.
+      this.prebufferSet =
+          policy.prebufferBytes != Math.min(DEFAULT_PREBUFFER_BYTES, policy.buffering.maxBytes());
+      this.memoryBudget = policy.memoryBudget;
+      this.lengthRequired.addAll(policy.lengthRequired);
     }
 
     /** Sets when bodies of unknown length are frozen. Default {@link GuardMode#ADAPTIVE}. */
@@ -181,8 +244,65 @@ public final class GuardPolicy {
       return this;
     }
 
-    /** Returns a policy of this builder's settings. */
+    /**
+     * Sets how many bytes of a body of unknown length are read ahead before its first send, in
+     * {@link GuardMode#ADAPTIVE} and {@link GuardMode#RETRY_ON_411}. A body of at most this many
+     * bytes is sent with its exact {@code Content-Length} on the first try; only a longer body is
+     * sent as the client frames it. 0 turns read-ahead off. Default {@value
+     * #DEFAULT_PREBUFFER_BYTES} (1 MiB); at most the buffering's {@code maxBytes}, checked by
+     * {@link #build()}. Left unset, it is the smaller of 1 MiB and that limit.
+     */
+    public Builder prebufferBytes(long prebufferBytes) {
+      Checks.requireArgument(prebufferBytes >= 0, "prebufferBytes < 0: %s", prebufferBytes);
+      this.prebufferBytes = prebufferBytes;
+      this.prebufferSet = true;
+      return this;
+    }
+
+    /**
+     * Sets the most bytes that all in-flight read-aheads, frozen bodies and captures of one guard
+     * may hold in memory at once (spill files do not count). A body that would pass it is sent as
+     * the client would send it without the guard, and {@link GuardListener#overBudget} says so;
+     * nothing fails because of the budget. Default {@link #DEFAULT_MEMORY_BUDGET}.
+     */
+    public Builder memoryBudget(long memoryBudget) {
+      Checks.requireArgument(memoryBudget >= 0, "memoryBudget < 0: %s", memoryBudget);
+      this.memoryBudget = memoryBudget;
+      return this;
+    }
+
+    /**
+     * Adds origins known to want a {@code Content-Length}: in {@link GuardMode#ADAPTIVE} their
+     * bodies of unknown length are frozen from the first request, and they are never forgotten.
+     */
+    public Builder lengthRequired(Origin... origins) {
+      requireNonNull(origins, "origins == null");
+      return lengthRequired(Arrays.asList(origins));
+    }
+
+    /**
+     * Adds origins known to want a {@code Content-Length}; see {@link #lengthRequired(Origin...)}.
+     */
+    public Builder lengthRequired(Collection<Origin> origins) {
+      requireNonNull(origins, "origins == null");
+      for (Origin origin : origins) lengthRequired.add(requireNonNull(origin, "origin == null"));
+      return this;
+    }
+
+    /**
+     * Returns a policy of this builder's settings.
+     *
+     * @throws IllegalArgumentException if {@code prebufferBytes} passes the buffering's {@code
+     *     maxBytes}
+     */
     public GuardPolicy build() {
+      if (!prebufferSet) prebufferBytes = Math.min(DEFAULT_PREBUFFER_BYTES, buffering.maxBytes());
+      Checks.requireArgument(
+          prebufferBytes <= buffering.maxBytes(),
+          "prebufferBytes (%s) > buffering maxBytes (%s): raise the buffering limit or lower"
+              + " prebufferBytes",
+          prebufferBytes,
+          buffering.maxBytes());
       return new GuardPolicy(this);
     }
   }

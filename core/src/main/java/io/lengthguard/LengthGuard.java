@@ -5,6 +5,11 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -31,14 +36,49 @@ import org.jspecify.annotations.Nullable;
 public final class LengthGuard {
   private static final System.Logger LOGGER = System.getLogger("io.lengthguard");
 
+  /**
+   * Runs the sends of bodies streamed past the read-ahead, and {@link
+   * GuardedExchange#executeAsync}: daemon threads, made on demand and kept a minute when idle.
+   */
+  static final ExecutorService EXECUTOR = newExecutor();
+
   private final GuardPolicy policy;
   private final GuardListener listener;
   private final OriginMemory origins;
 
+  /** The origins warned about (data at risk), so that each is warned of once per time to live. */
+  private final OriginMemory warned;
+
   private LengthGuard(GuardPolicy policy, LongSupplier ticker) {
     this.policy = policy;
     this.listener = policy.listener();
-    this.origins = new OriginMemory(policy.maxOrigins(), nanos(policy.originTtl()), ticker);
+    long ttl = nanos(policy.originTtl());
+    this.origins = new OriginMemory(policy.maxOrigins(), ttl, ticker);
+    this.warned = new OriginMemory(policy.maxOrigins(), ttl, ticker);
+  }
+
+  private static ExecutorService newExecutor() {
+    AtomicInteger threads = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        0,
+        Integer.MAX_VALUE,
+        60,
+        TimeUnit.SECONDS,
+        new SynchronousQueue<>(),
+        task -> {
+          Thread thread = new Thread(task, "lengthguard-send-" + threads.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
+  }
+
+  /**
+   * Returns a new exchange for one request with a body of unknown length to {@code origin}. For
+   * adapter authors: see {@link GuardedExchange}.
+   */
+  public GuardedExchange exchange(Origin origin, String method) {
+    return new GuardedExchange(
+        this, requireNonNull(origin, "origin == null"), requireNonNull(method, "method == null"));
   }
 
   /** Returns {@code ttl} in nanoseconds; past about 292 years, which is forever here, the most. */
@@ -74,7 +114,7 @@ public final class LengthGuard {
       case PREBUFFER:
         return FreezeReason.PREBUFFER;
       case ADAPTIVE:
-        return origins.contains(origin) ? FreezeReason.LEARNED_ORIGIN : null;
+        return wantsLength(origin) ? FreezeReason.LEARNED_ORIGIN : null;
       default:
         return null;
     }
@@ -85,7 +125,13 @@ public final class LengthGuard {
    * GuardMode#ADAPTIVE}).
    */
   public boolean wantsLength(Origin origin) {
-    return origins.contains(requireNonNull(origin, "origin == null"));
+    requireNonNull(origin, "origin == null");
+    return policy.lengthRequired().contains(origin) || origins.contains(origin);
+  }
+
+  /** Returns how many origins this guard remembers as wanting a length, given ones included. */
+  public int learnedOrigins() {
+    return origins.size() + policy.lengthRequired().size();
   }
 
   /**
@@ -122,7 +168,7 @@ public final class LengthGuard {
     requireNonNull(origin, "origin == null");
     if (status != 411) return false;
     emitLengthRequired(origin, lengthSent);
-    if (policy.mode() == GuardMode.ADAPTIVE) origins.add(origin);
+    learn(origin);
     if (lengthSent) {
       gaveUp(
           origin,
@@ -187,7 +233,10 @@ public final class LengthGuard {
 
   /** Records that the frozen body was sent again; call just before the resend. */
   public void resending(Origin origin, FrozenBody body) {
-    long bytes = body.contentLength();
+    resending(origin, body.contentLength());
+  }
+
+  void resending(Origin origin, long bytes) {
     LOGGER.log(Level.DEBUG, () -> "resending " + bytes + " bytes with Content-Length to " + origin);
     try {
       listener.resent(origin, bytes);
@@ -202,7 +251,7 @@ public final class LengthGuard {
       shouldResend(origin, status, true);
       return;
     }
-    LOGGER.log(Level.INFO, () -> "recovered from 411 at " + origin + ": resend got " + status);
+    LOGGER.log(Level.DEBUG, () -> "recovered from 411 at " + origin + ": resend got " + status);
     try {
       listener.recovered(origin, status);
     } catch (RuntimeException e) {
@@ -219,7 +268,70 @@ public final class LengthGuard {
     return algorithm == null ? null : body.contentDigest(algorithm);
   }
 
-  private void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
+  /** Remembers {@code origin} as one that wants a length, in ADAPTIVE; INFO the first time. */
+  private void learn(Origin origin) {
+    if (policy.mode() != GuardMode.ADAPTIVE || policy.lengthRequired().contains(origin)) return;
+    if (origins.add(origin)) {
+      LOGGER.log(
+          Level.INFO,
+          () -> origin + " wants a Content-Length: its bodies of unknown length are frozen first");
+    }
+  }
+
+  /** A 411 to a request with an exact length: remembered, and handed back. */
+  void lengthRefused(Origin origin) {
+    shouldResend(origin, 411, true);
+  }
+
+  void lengthRequired(Origin origin, boolean lengthSent) {
+    emitLengthRequired(origin, lengthSent);
+    learn(origin);
+  }
+
+  void bodyNotRead(Origin origin, long bytesWritten, int status) {
+    learn(origin);
+    if (warned.add(origin)) {
+      LOGGER.log(
+          Level.WARNING,
+          () ->
+              origin
+                  + " answered "
+                  + status
+                  + " after "
+                  + bytesWritten
+                  + " bytes of a body of unknown length, before the rest was sent: it may have"
+                  + " dropped the body. Later bodies to it go with their exact length (ADAPTIVE),"
+                  + " or use PREBUFFER");
+    } else {
+      LOGGER.log(Level.DEBUG, () -> origin + " answered " + status + " before the body was read");
+    }
+    try {
+      listener.bodyNotRead(origin, bytesWritten, status);
+    } catch (RuntimeException e) {
+      listenerFailed(e);
+    }
+  }
+
+  void bodyChanged(Origin origin, long firstBytes, long replayBytes) {
+    String detail =
+        "the body written again differs from the first send ("
+            + firstBytes
+            + " bytes sent, "
+            + replayBytes
+            + " written again"
+            + (firstBytes == replayBytes ? ", other bytes" : "")
+            + "): it is not repeatable, so nothing was resent";
+    if (warned.add(origin)) {
+      LOGGER.log(Level.WARNING, () -> "411 from " + origin + " handed back: " + detail);
+    }
+    try {
+      listener.gaveUp(origin, GiveUpReason.BODY_CHANGED, detail);
+    } catch (RuntimeException e) {
+      listenerFailed(e);
+    }
+  }
+
+  void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
     LOGGER.log(Level.DEBUG, () -> "froze " + bytes + " bytes to " + origin + " (" + reason + ")");
     try {
       listener.bodyFrozen(origin, bytes, reason);
@@ -228,9 +340,9 @@ public final class LengthGuard {
     }
   }
 
-  private void bodyTooLarge(Origin origin, BodyTooLargeException e) {
+  void bodyTooLarge(Origin origin, BodyTooLargeException e) {
     LOGGER.log(
-        Level.WARNING,
+        Level.DEBUG,
         () ->
             "body to "
                 + origin
@@ -248,7 +360,7 @@ public final class LengthGuard {
 
   private void emitLengthRequired(Origin origin, boolean lengthSent) {
     LOGGER.log(
-        Level.INFO,
+        Level.DEBUG,
         () -> "411 Length Required from " + origin + (lengthSent ? " (length was sent)" : ""));
     try {
       listener.lengthRequired(origin, lengthSent);
@@ -257,9 +369,8 @@ public final class LengthGuard {
     }
   }
 
-  private void gaveUp(Origin origin, GiveUpReason reason, String detail) {
-    LOGGER.log(
-        Level.WARNING, () -> "411 from " + origin + " handed back: " + reason + ", " + detail);
+  void gaveUp(Origin origin, GiveUpReason reason, String detail) {
+    LOGGER.log(Level.DEBUG, () -> "411 from " + origin + " handed back: " + reason + ", " + detail);
     try {
       listener.gaveUp(origin, reason, detail);
     } catch (RuntimeException e) {

@@ -32,9 +32,12 @@ final class OriginMemory {
     return true;
   }
 
-  void add(Origin origin) {
+  /** Remembers {@code origin} anew; returns true if it was not remembered before. */
+  boolean add(Origin origin) {
+    boolean fresh = !contains(origin);
     expiries.put(origin, ticker.getAsLong() + ttlNanos);
     if (expiries.size() > maxOrigins) evict(origin);
+    return fresh;
   }
 
   int size() {

@@ -183,6 +183,46 @@ final class SegmentBuffer extends OutputStream {
     while (buffer.hasRemaining()) channel.write(buffer);
   }
 
+  /** Returns true while the bytes are held in memory, not in a file. */
+  boolean inMemory() {
+    return file == null;
+  }
+
+  /**
+   * Returns a stream of the bytes written so far, which later writes do not change: in memory, the
+   * segments themselves; in a file, a channel of its own (it reads on even after a {@link #discard}
+   * deletes the file, on file systems that allow it). The caller closes it.
+   */
+  InputStream snapshot() throws IOException {
+    Checks.requireState(!done, "buffer is frozen or discarded");
+    long length = size;
+    if (file == null) {
+      byte[][] taken = Arrays.copyOf(segments, segmentCount);
+      return FrozenBody.ofSegments(taken, length).openStream();
+    }
+    flushFileBuffer();
+    FileChannel read = FileChannel.open(file, StandardOpenOption.READ);
+    return new java.io.FilterInputStream(java.nio.channels.Channels.newInputStream(read)) {
+      private long remaining = length;
+
+      @Override
+      public int read() throws IOException {
+        if (remaining == 0) return -1;
+        int b = in.read();
+        if (b != -1) remaining--;
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (remaining == 0) return -1;
+        int n = in.read(b, off, (int) Math.min(len, remaining));
+        if (n > 0) remaining -= n;
+        return n;
+      }
+    };
+  }
+
   /** Returns a frozen body holding exactly the bytes written; this buffer is then done. */
   FrozenBody freeze() throws IOException {
     Checks.requireState(!done, "buffer is frozen or discarded");

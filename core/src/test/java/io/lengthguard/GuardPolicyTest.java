@@ -38,9 +38,15 @@ class GuardPolicyTest {
             .expectContinue(true)
             .contentDigest("sha-512")
             .listener(listener)
+            .prebufferBytes(50)
+            .memoryBudget(4096)
+            .lengthRequired(Origin.of("https", "example.com", 443))
             .build();
 
     assertThat(policy.mode()).isEqualTo(GuardMode.PREBUFFER);
+    assertThat(policy.prebufferBytes()).isEqualTo(50);
+    assertThat(policy.memoryBudget()).isEqualTo(4096);
+    assertThat(policy.lengthRequired()).containsExactly(Origin.of("https", "example.com", 443));
     assertThat(policy.buffering()).isSameAs(buffering);
     assertThat(policy.maxOrigins()).isEqualTo(7);
     assertThat(policy.originTtl()).isEqualTo(Duration.ofMinutes(3));
@@ -50,7 +56,32 @@ class GuardPolicyTest {
     assertThat(policy)
         .hasToString(
             "GuardPolicy{mode=PREBUFFER, buffering=Buffering.inMemory(100), maxOrigins=7,"
-                + " originTtl=PT3M, expectContinue=true, contentDigest=sha-512}");
+                + " originTtl=PT3M, expectContinue=true, contentDigest=sha-512,"
+                + " prebufferBytes=50, memoryBudget=4096, lengthRequired=[https://example.com:443]}");
+  }
+
+  @Test
+  void readAheadDefaultsToOneMebibyteWithinTheBufferingLimit() {
+    assertThat(GuardPolicy.defaults().prebufferBytes()).isEqualTo(1024 * 1024);
+    GuardPolicy small = GuardPolicy.builder().buffering(Buffering.inMemory(1000)).build();
+    assertThat(small.prebufferBytes()).isEqualTo(1000);
+    assertThat(small.newBuilder().buffering(Buffering.inMemory(10)).build().prebufferBytes())
+        .isEqualTo(10);
+  }
+
+  @Test
+  void readAheadPastTheBufferingLimitIsRefusedNamingBoth() {
+    GuardPolicy.Builder builder =
+        GuardPolicy.builder().buffering(Buffering.inMemory(1000)).prebufferBytes(1001);
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "prebufferBytes (1001) > buffering maxBytes (1000): raise the buffering limit or lower"
+                + " prebufferBytes");
+    assertThatThrownBy(() -> GuardPolicy.builder().prebufferBytes(-1))
+        .hasMessage("prebufferBytes < 0: -1");
+    assertThatThrownBy(() -> GuardPolicy.builder().memoryBudget(-1))
+        .hasMessage("memoryBudget < 0: -1");
   }
 
   @Test

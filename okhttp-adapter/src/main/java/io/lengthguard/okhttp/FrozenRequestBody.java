@@ -22,15 +22,22 @@ import org.jspecify.annotations.Nullable;
 public final class FrozenRequestBody extends RequestBody {
   private final FrozenBody body;
   private final @Nullable MediaType contentType;
+  private final boolean oneShot;
 
-  private FrozenRequestBody(FrozenBody body, @Nullable MediaType contentType) {
+  private FrozenRequestBody(FrozenBody body, @Nullable MediaType contentType, boolean oneShot) {
     this.body = body;
     this.contentType = contentType;
+    this.oneShot = oneShot;
   }
 
   /** Returns a request body of {@code body}'s bytes, of type {@code contentType} if not null. */
   public static FrozenRequestBody of(FrozenBody body, @Nullable MediaType contentType) {
-    return new FrozenRequestBody(requireNonNull(body, "body == null"), contentType);
+    return new FrozenRequestBody(requireNonNull(body, "body == null"), contentType, false);
+  }
+
+  /** The frozen copy of a caller's body; one-shot if the caller's was. */
+  static FrozenRequestBody of(FrozenBody body, @Nullable MediaType contentType, boolean oneShot) {
+    return new FrozenRequestBody(body, contentType, oneShot);
   }
 
   /** Returns the frozen bytes this body sends. */
@@ -49,10 +56,14 @@ public final class FrozenRequestBody extends RequestBody {
     return body.contentLength();
   }
 
-  /** Returns false: the frozen bytes can be written again, for a retry or a redirect. */
+  /**
+   * Returns false for a body made with {@link #of}: the frozen bytes can be written again, for a
+   * retry or a redirect. The guard's frozen copy of a one-shot body stays one-shot, so that OkHttp
+   * repeats it no more than it would have repeated the original.
+   */
   @Override
   public boolean isOneShot() {
-    return false;
+    return oneShot;
   }
 
   @Override

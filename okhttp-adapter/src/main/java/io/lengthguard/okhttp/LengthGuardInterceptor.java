@@ -2,18 +2,19 @@ package io.lengthguard.okhttp;
 
 import static java.util.Objects.requireNonNull;
 
-import io.lengthguard.BodyCapture;
 import io.lengthguard.BodyTooLargeException;
 import io.lengthguard.BodyWriter;
 import io.lengthguard.Buffering;
 import io.lengthguard.FramingReport;
 import io.lengthguard.FramingViolationException;
-import io.lengthguard.FreezeReason;
 import io.lengthguard.FrozenBody;
 import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
+import io.lengthguard.GuardedExchange;
 import io.lengthguard.LengthGuard;
 import io.lengthguard.Origin;
+import io.lengthguard.OutgoingBody;
+import io.lengthguard.Transport;
 import java.io.IOException;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -65,6 +66,7 @@ import okio.Okio;
 public final class LengthGuardInterceptor implements Interceptor {
   private static final String CONTENT_DIGEST = "Content-Digest";
   private static final String EXPECT = "Expect";
+  private static final String CONNECTION = "Connection";
 
   private final LengthGuard guard;
   private final GuardPolicy policy;
@@ -108,15 +110,8 @@ public final class LengthGuardInterceptor implements Interceptor {
 
     HttpUrl url = request.url();
     Origin origin = Origin.of(url.scheme(), url.host(), url.port());
-    FreezeReason reason = guard.freezeBeforeSend(origin);
-    if (reason != null) {
-      FrozenBody frozen = guard.freeze(origin, writerOf(body), reason);
-      Response response = sendFrozen(chain, request, body, frozen);
-      // RFC 9110 §15.5.12: a 411 to an exact Content-Length cannot be fixed by sending it again.
-      guard.shouldResend(origin, response.code(), true);
-      return response;
-    }
-    return sendFramed(chain, request, body, origin);
+    GuardedExchange exchange = guard.exchange(origin, request.method());
+    return exchange.execute(writerOf(body), !body.isOneShot(), new OkHttpTransport(chain, body));
   }
 
   /**
@@ -132,95 +127,77 @@ public final class LengthGuardInterceptor implements Interceptor {
     report.requireNoErrors();
   }
 
-  /** Sends {@code body} as OkHttp frames it, and answers a 411 with the one exact resend. */
-  private Response sendFramed(Chain chain, Request request, RequestBody body, Origin origin)
-      throws IOException {
-    BodyCapture capture = null;
-    CapturingRequestBody capturing = null;
-    Request first = request;
-    boolean oneShot = body.isOneShot();
-    boolean expect = policy.expectContinue() && request.header(EXPECT) == null;
-    if (oneShot || expect) {
-      Request.Builder builder = request.newBuilder();
-      if (oneShot) {
-        capture = guard.newCapture();
-        capturing = new CapturingRequestBody(body, capture);
-        builder.method(request.method(), capturing);
-      }
-      // RFC 9110 §10.1.1: a server that wants a length answers 411 instead of 100 (Continue), so
-      // no byte of the body is written and even a one-shot body is still whole for the resend.
-      if (expect) builder.header(EXPECT, "100-continue");
-      first = builder.build();
-    }
-
-    Response response;
-    try {
-      response = chain.proceed(first);
-    } catch (IOException | RuntimeException | Error e) {
-      if (capture != null) capture.close();
-      throw e;
-    }
-    if (!guard.shouldResend(origin, response.code(), false)) {
-      if (capture != null) capture.close();
-      return response;
-    }
-
-    BodyWriter replay = oneShot ? null : writerOf(body);
-    if (capturing != null && !capturing.started()) {
-      // The 411 came before writeTo was called (Expect: 100-continue): the body is untouched.
-      capture.close();
-      capture = null;
-      replay = writerOf(body);
-    }
-    FrozenBody frozen = guard.freezeForResend(origin, replay, capture);
-    if (frozen == null) return response;
-    response.close(); // else proceed throws: the previous response is still open
-
-    guard.resending(origin, frozen);
-    Response resent = sendFrozen(chain, request, body, frozen);
-    guard.resendAnswered(origin, resent.code());
-    return resent;
-  }
-
-  /** Sends {@code request} with {@code frozen} as its body, and releases a spill file after. */
-  private Response sendFrozen(Chain chain, Request request, RequestBody body, FrozenBody frozen)
-      throws IOException {
-    try {
-      // BridgeInterceptor sets Content-Length from contentLength() and removes Transfer-Encoding.
-      Request.Builder builder =
-          request
-              .newBuilder()
-              .method(request.method(), FrozenRequestBody.of(frozen, body.contentType()));
-      String digest = guard.contentDigest(frozen);
-      if (digest != null && request.header(CONTENT_DIGEST) == null) {
-        builder.header(CONTENT_DIGEST, digest);
-      }
-      return chain.proceed(builder.build());
-    } finally {
-      // Follow-ups (redirects, auth) resend inside proceed: once it returns, the bytes are done.
-      if (inSpillFile(frozen)) frozen.close();
-    }
-  }
-
   private Request withDigest(Request request, FrozenBody frozen) throws IOException {
     if (request.header(CONTENT_DIGEST) != null) return request;
-    String digest = guard.contentDigest(frozen);
-    return digest == null ? request : request.newBuilder().header(CONTENT_DIGEST, digest).build();
-  }
-
-  /** Returns true if {@code frozen} is held in a file: bodies past the memory threshold are. */
-  private boolean inSpillFile(FrozenBody frozen) {
-    Buffering buffering = policy.buffering();
-    return buffering.directory() != null && frozen.contentLength() > buffering.memoryBytes();
+    String algorithm = policy.contentDigest();
+    if (algorithm == null) return request;
+    return request.newBuilder().header(CONTENT_DIGEST, frozen.contentDigest(algorithm)).build();
   }
 
   private static BodyWriter writerOf(RequestBody body) {
     return out -> {
-      // Okio's stream sink hands its segments to the frozen body's buffer directly.
+      // Okio's stream sink hands its segments to the exchange as they fill.
       BufferedSink sink = Okio.buffer(Okio.sink(out));
       body.writeTo(sink);
       if (sink.isOpen()) sink.flush(); // a body may close its sink; closing flushed it
     };
+  }
+
+  /** Sends the exchange's bodies down the rest of the chain, in copies of the caller's request. */
+  private static final class OkHttpTransport implements Transport<Response> {
+    private final Chain chain;
+    private final Request request;
+    private final RequestBody body;
+
+    OkHttpTransport(Chain chain, RequestBody body) {
+      this.chain = chain;
+      this.request = chain.request();
+      this.body = body;
+    }
+
+    @Override
+    public Response send(OutgoingBody outgoing) throws IOException {
+      // BridgeInterceptor sets Content-Length from contentLength() and removes Transfer-Encoding;
+      // for -1 it frames the body chunked.
+      FrozenBody frozen = outgoing.frozen();
+      RequestBody sent =
+          frozen != null
+              ? FrozenRequestBody.of(frozen, body.contentType(), outgoing.isOneShot())
+              : new StreamedRequestBody(outgoing, body.contentType());
+      Request.Builder builder = request.newBuilder().method(request.method(), sent);
+      if (frozen == null && request.header(CONNECTION) == null) {
+        // A 411 may come before the server read the body, and the server may close without saying
+        // so; an application interceptor cannot keep that connection from the pool, and the resend
+        // (one-shot when the caller's body was) must not meet it. So a body streamed past the
+        // read-ahead takes a connection of its own (RFC 9112 §9.6); h2 drops this field.
+        builder.header(CONNECTION, "close");
+      }
+      // RFC 9110 §10.1.1: a server that wants a length answers 411 instead of 100 (Continue), so
+      // no byte of the body is written.
+      if (outgoing.expectContinue() && request.header(EXPECT) == null) {
+        builder.header(EXPECT, "100-continue");
+      }
+      String digest = outgoing.contentDigest();
+      if (digest != null && request.header(CONTENT_DIGEST) == null) {
+        builder.header(CONTENT_DIGEST, digest);
+      }
+      return chain.proceed(builder.build());
+    }
+
+    @Override
+    public int status(Response response) {
+      return response.code();
+    }
+
+    @Override
+    public void discard(Response response) {
+      response.close();
+    }
+
+    @Override
+    public boolean canceled() {
+      return chain.call().isCanceled();
+    }
   }
 
   @Override

@@ -1,0 +1,613 @@
+package io.lengthguard;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One request with a body of unknown length, guarded from its first send to its last byte. For
+ * adapter authors: an adapter creates one per request with {@link LengthGuard#exchange}, hands it
+ * the caller's body as a {@link BodyWriter} and the client as a {@link Transport}, and returns what
+ * {@link #execute} returns. Every decision is made here, once for all clients:
+ *
+ * <ol>
+ *   <li>The body is read ahead, on the calling thread, up to the policy's {@linkplain
+ *       GuardPolicy#prebufferBytes() read-ahead} (the whole buffering limit in {@link
+ *       GuardMode#PREBUFFER} and for an origin known to want a length). A body that ends within it
+ *       is frozen and sent once with its exact {@code Content-Length}.
+ *   <li>A longer body is streamed as the client frames it: the transport sends it on a thread of
+ *       the guard's while the calling thread goes on running the caller's body, and every byte is
+ *       also captured, within the buffering limit, for a resend.
+ *   <li>A 411 to a streamed body is answered by one resend of the captured bytes with their exact
+ *       length: the very bytes of the first send, or nothing. A 411 that cannot be answered, a
+ *       second 411, and every other response go back to the caller as they came.
+ * </ol>
+ *
+ * <p><b>Never worse than no guard.</b> The caller's body is run exactly once. A call that would
+ * have succeeded without the guard succeeds with it; a failing call may be recovered; nothing the
+ * caller did not write is ever sent. Only {@link GuardMode#PREBUFFER} refuses a body over the limit
+ * ({@link BodyTooLargeException}, before any byte is sent); in the other modes such a body goes as
+ * the client would send it. A 2xx that arrives before the body was wholly written is reported
+ * ({@link GuardListener#bodyNotRead}) and teaches {@link GuardMode#ADAPTIVE} the origin.
+ *
+ * <p><b>Bounded and cancellable.</b> After the wire failed or the response came, the caller's body
+ * is read no further than the buffering limit, and only while a resend may need it; {@link
+ * #cancel()} (or {@link Transport#canceled()}) stops it at its next write. Every frozen body,
+ * capture and spill file the exchange made is released by the time {@code execute} returns or
+ * throws; frozen bodies in memory stay readable for a client that holds on to its request.
+ *
+ * <p>This class is thread-safe: {@link #cancel()} may be called from any thread. An exchange
+ * executes once.
+ */
+public final class GuardedExchange {
+  private static final System.Logger LOGGER = System.getLogger("io.lengthguard");
+
+  private final LengthGuard guard;
+  private final GuardPolicy policy;
+  private final Origin origin;
+  private final String method;
+  private volatile boolean canceled;
+  private volatile @Nullable BodyPipe pipe;
+  private boolean executed;
+
+  GuardedExchange(LengthGuard guard, Origin origin, String method) {
+    this.guard = guard;
+    this.policy = guard.policy();
+    this.origin = origin;
+    this.method = method;
+  }
+
+  /** Returns the origin this exchange sends to. */
+  public Origin origin() {
+    return origin;
+  }
+
+  /** Returns the request method. */
+  public String method() {
+    return method;
+  }
+
+  /**
+   * Stops reading the caller's body at its next write; {@link #execute} then fails with an {@link
+   * InterruptedIOException} unless the client's own cancellation failed it first. Cancel the
+   * client's call too: this stops the guard's side only.
+   */
+  public void cancel() {
+    canceled = true;
+    BodyPipe current = pipe;
+    if (current != null) current.abort(new InterruptedIOException("canceled"));
+  }
+
+  /**
+   * Sends the request through {@code transport} with the body {@code body} writes, as the policy
+   * says, and returns the response the caller gets.
+   *
+   * @param body writes the caller's body; run exactly once, on this thread
+   * @param repeatable whether the caller's body claims it can be written again with the same bytes
+   *     (OkHttp's {@code !isOneShot()}, HttpCore's {@code isRepeatable()}). A claim is never
+   *     trusted on its own: a body written again is sent only if its bytes match the first send's.
+   *     The resend of a body that is not repeatable is itself one-shot.
+   * @throws BodyTooLargeException in {@link GuardMode#PREBUFFER} only, for a body over the
+   *     buffering limit; nothing was sent
+   * @throws InterruptedIOException if the exchange was canceled
+   * @throws IOException from the transport, as the client would throw it, or from the caller's body
+   */
+  public <R> R execute(BodyWriter body, boolean repeatable, Transport<R> transport)
+      throws IOException {
+    requireNonNull(body, "body == null");
+    requireNonNull(transport, "transport == null");
+    synchronized (this) {
+      Checks.requireState(!executed, "an exchange executes once");
+      executed = true;
+    }
+    FreezeReason reason = guard.freezeBeforeSend(origin);
+    long limit = reason != null ? policy.buffering().maxBytes() : policy.prebufferBytes();
+    FirstWrite first = new FirstWrite(limit, reason == FreezeReason.PREBUFFER, transport);
+    try {
+      body.writeTo(first);
+      first.end();
+    } catch (IOException | RuntimeException | Error e) {
+      if (!first.streaming()) {
+        first.release();
+        if (e instanceof BodyTooLargeException && first.tooLarge) {
+          guard.bodyTooLarge(origin, (BodyTooLargeException) e);
+        }
+        if (canceled) throw canceledException(e);
+        throw e;
+      }
+      // The wire ends with the body's failure: the client fails the send as without the guard.
+      first.pipe().failBody(e);
+      if (!first.stopped) {
+        Sent<R> sent = first.join();
+        first.release();
+        if (sent.response != null) transport.discard(sent.response);
+        throw e;
+      }
+      // The guard stopped the body (the response came, the wire failed, or a cancel): go on.
+    }
+    if (!first.streaming()) {
+      FrozenBody frozen = first.freezeReadAhead();
+      guard.bodyFrozen(
+          origin, frozen.contentLength(), reason != null ? reason : FreezeReason.READ_AHEAD);
+      return sendFrozenFirst(frozen, repeatable, transport);
+    }
+    return afterStream(first, body, repeatable, transport);
+  }
+
+  /**
+   * Runs {@link #execute} on a thread of the guard's, for clients whose callers must not block: the
+   * caller's body, disk and digests all run there. Canceling the future cancels the exchange.
+   */
+  public <R> CompletableFuture<R> executeAsync(
+      BodyWriter body, boolean repeatable, Transport<R> transport) {
+    requireNonNull(body, "body == null");
+    requireNonNull(transport, "transport == null");
+    CompletableFuture<R> result = new CompletableFuture<>();
+    Future<?> task =
+        LengthGuard.EXECUTOR.submit(
+            () -> {
+              try {
+                result.complete(execute(body, repeatable, transport));
+              } catch (Throwable e) {
+                result.completeExceptionally(e);
+              }
+            });
+    result.whenComplete(
+        (r, e) -> {
+          if (e instanceof CancellationException) {
+            cancel();
+            task.cancel(false);
+          }
+        });
+    return result;
+  }
+
+  private <R> R sendFrozenFirst(FrozenBody frozen, boolean repeatable, Transport<R> transport)
+      throws IOException {
+    try {
+      R response = transport.send(OutgoingBody.frozen(frozen, digest(frozen), !repeatable, false));
+      int status = transport.status(response);
+      // RFC 9110 §15.5.12: a 411 to an exact Content-Length cannot be fixed by sending it again.
+      if (status == 411) guard.lengthRefused(origin);
+      return response;
+    } finally {
+      release(frozen);
+    }
+  }
+
+  private <R> R afterStream(
+      FirstWrite first, BodyWriter body, boolean repeatable, Transport<R> transport)
+      throws IOException {
+    Sent<R> sent = first.join();
+    if (sent.failure != null) {
+      first.release();
+      if (canceled) throw canceledException(sent.failure);
+      throw sent.failure;
+    }
+    R response = sent.response;
+    if (canceled) {
+      first.release();
+      transport.discard(response);
+      throw new InterruptedIOException("canceled");
+    }
+    int status = transport.status(response);
+    long taken = first.pipe().taken();
+    boolean wholeBodyWent = !first.stopped && taken == first.count;
+    if (status != 411) {
+      first.release();
+      if (!wholeBodyWent && status >= 200 && status < 300) {
+        guard.bodyNotRead(origin, taken, status);
+      }
+      return response;
+    }
+    guard.lengthRequired(origin, false);
+    FrozenBody resend;
+    try {
+      resend = resendBody(first, body, repeatable);
+    } catch (RuntimeException | Error e) {
+      first.release();
+      transport.discard(response);
+      throw e;
+    }
+    first.release();
+    if (resend == null) return response;
+    try {
+      transport.discard(response);
+      guard.resending(origin, resend.contentLength());
+      R second = transport.send(OutgoingBody.frozen(resend, digest(resend), !repeatable, true));
+      guard.resendAnswered(origin, transport.status(second));
+      return second;
+    } finally {
+      release(resend);
+    }
+  }
+
+  /**
+   * Returns the bytes of the first send, frozen for the resend, or null (the listener told why).
+   */
+  private @Nullable FrozenBody resendBody(FirstWrite first, BodyWriter body, boolean repeatable) {
+    if (first.stopped) {
+      guard.gaveUp(
+          origin,
+          GiveUpReason.BODY_LOST,
+          "the body was not wholly read on the first send ("
+              + first.count
+              + " bytes), so it cannot be sent again");
+      return null;
+    }
+    FrozenBody captured = null;
+    IOException captureFailure = first.captureFailure;
+    if (first.capture != null) {
+      try {
+        captured = first.capture.freeze();
+        first.capture = null;
+      } catch (IOException e) {
+        first.capture = null;
+        captureFailure = e;
+      }
+    }
+    if (captured != null) {
+      if (captured.contentLength() != first.count) {
+        long held = captured.contentLength();
+        captured.close();
+        guard.gaveUp(
+            origin,
+            GiveUpReason.BODY_CHANGED,
+            "the capture holds " + held + " bytes but " + first.count + " were written");
+        return null;
+      }
+      guard.bodyFrozen(origin, captured.contentLength(), FreezeReason.LENGTH_REQUIRED);
+      return captured;
+    }
+    if (captureFailure == null && first.overflowed) {
+      long max = policy.buffering().maxBytes();
+      guard.bodyTooLarge(origin, new BodyTooLargeException(max, first.count));
+      guard.gaveUp(
+          origin,
+          GiveUpReason.TOO_LARGE,
+          "the body passed maxBytes (" + max + ") at " + first.count + " bytes while it was sent");
+      return null;
+    }
+    if (!repeatable) {
+      guard.gaveUp(
+          origin,
+          captureFailure != null ? GiveUpReason.FREEZE_FAILED : GiveUpReason.TOO_LARGE,
+          captureFailure != null
+              ? "the body's copy failed: " + captureFailure
+              : "the body was sent without a copy (over the memory budget)");
+      return null;
+    }
+    // No copy of the first send: a body that claims to be repeatable is written again, and sent
+    // only if its bytes are those of the first send.
+    FrozenBody replay;
+    try {
+      replay = FrozenBody.write(body, policy.buffering());
+    } catch (BodyTooLargeException e) {
+      guard.gaveUp(origin, GiveUpReason.TOO_LARGE, e.getMessage());
+      return null;
+    } catch (IOException | RuntimeException e) {
+      guard.gaveUp(origin, GiveUpReason.FREEZE_FAILED, "writing the body again failed: " + e);
+      return null;
+    }
+    long replayCrc;
+    try {
+      replayCrc = crc(replay);
+    } catch (IOException e) {
+      replay.close();
+      guard.gaveUp(origin, GiveUpReason.FREEZE_FAILED, String.valueOf(e));
+      return null;
+    }
+    if (replay.contentLength() != first.count || replayCrc != first.crc.getValue()) {
+      long length = replay.contentLength();
+      replay.close();
+      guard.bodyChanged(origin, first.count, length);
+      return null;
+    }
+    guard.bodyFrozen(origin, replay.contentLength(), FreezeReason.LENGTH_REQUIRED);
+    return replay;
+  }
+
+  private static long crc(FrozenBody body) throws IOException {
+    CRC32C crc = new CRC32C();
+    body.writeTo(
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            crc.update(b);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) {
+            crc.update(b, off, len);
+          }
+        });
+    return crc.getValue();
+  }
+
+  private @Nullable String digest(FrozenBody body) throws IOException {
+    String algorithm = policy.contentDigest();
+    return algorithm == null ? null : body.contentDigest(algorithm);
+  }
+
+  /**
+   * Releases a body the exchange froze once it was sent. A spill file is deleted; bytes in memory
+   * are left to the collector, so that a client holding the request can still read them.
+   */
+  private static void release(FrozenBody body) {
+    if (body.inFile()) body.close();
+  }
+
+  private static InterruptedIOException canceledException(Throwable cause) {
+    InterruptedIOException e = new InterruptedIOException("canceled");
+    e.initCause(cause);
+    return e;
+  }
+
+  /** What the first send's thread brought back: a response, or a failure. */
+  private static final class Sent<R> {
+    final @Nullable R response;
+    final @Nullable IOException failure;
+
+    Sent(@Nullable R response, @Nullable IOException failure) {
+      this.response = response;
+      this.failure = failure;
+    }
+  }
+
+  /**
+   * The stream the caller's body writes into on its first (and only) run. It reads ahead up to a
+   * limit; a body that ends within it is frozen. Past it, the send starts on another thread and
+   * each later byte goes to the wire through a {@link BodyPipe} and into the capture for a resend.
+   *
+   * <p>Written by the caller's thread only; {@link #stopped} tells the exception it threw to stop
+   * the body from the body's own.
+   */
+  private final class FirstWrite extends OutputStream {
+    private final long limit;
+    private final boolean prebuffer;
+    private final Transport<?> transport;
+    private @Nullable SegmentBuffer capture;
+    private @Nullable BodyPipe pipe;
+    private @Nullable Future<Sent<Object>> sending;
+    final CRC32C crc = new CRC32C();
+    long count;
+    boolean overflowed;
+    boolean tooLarge;
+    volatile boolean stopped;
+    @Nullable IOException captureFailure;
+
+    FirstWrite(long limit, boolean prebuffer, Transport<?> transport) {
+      this.limit = limit;
+      this.prebuffer = prebuffer;
+      this.transport = transport;
+      this.capture = new SegmentBuffer(policy.buffering());
+    }
+
+    boolean streaming() {
+      return pipe != null;
+    }
+
+    BodyPipe pipe() {
+      return pipe;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) throws IOException {
+      java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+      if (canceled || transport.canceled()) throw stop(new InterruptedIOException("canceled"));
+      if (pipe == null) {
+        if (length <= limit - count) {
+          if (readAhead(bytes, offset, length)) return;
+          offset += readAheadTook;
+          length -= readAheadTook;
+        } else if (prebuffer) {
+          tooLarge = true;
+          throw new BodyTooLargeException(limit, count + length);
+        }
+        startStreaming();
+        if (length == 0) return;
+      }
+      BodyPipe wire = pipe;
+      count += length;
+      crc.update(bytes, offset, length);
+      keep(bytes, offset, length);
+      if (wire.wireClosed()) {
+        // The response came or the wire failed: read on only while a resend may need the bytes.
+        int status = wire.status();
+        if (capture == null || (status != -1 && status != 411)) {
+          throw stop(new IOException("the request ended before its body"));
+        }
+        return;
+      }
+      try {
+        wire.write(bytes, offset, length);
+      } catch (IOException e) {
+        stopped = true;
+        throw e;
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      if (pipe != null) pipe.flush();
+    }
+
+    @Override
+    public void close() {
+      // The caller's body may close the stream it was given; its end is when writeTo returns.
+    }
+
+    private int readAheadTook;
+
+    /**
+     * Reads {@code length} bytes ahead and returns true; returns false if the spill file failed
+     * after {@link #readAheadTook} of them (in memory): the body then streams without a copy.
+     */
+    private boolean readAhead(byte[] bytes, int offset, int length) throws IOException {
+      SegmentBuffer held = capture;
+      long before = held.size();
+      try {
+        held.write(bytes, offset, length);
+        count += length;
+        return true;
+      } catch (BodyTooLargeException e) {
+        throw new IllegalStateException(e); // not reached: limit <= maxBytes
+      } catch (IOException e) {
+        if (prebuffer) {
+          IOException failure =
+              new IOException(
+                  "could not hold the body in "
+                      + policy.buffering().directory()
+                      + " ("
+                      + e
+                      + "); nothing was sent. Check Buffering.spillToDisk's directory",
+                  e);
+          guard.gaveUp(origin, GiveUpReason.FREEZE_FAILED, failure.getMessage());
+          throw failure;
+        }
+        readAheadTook = (int) (held.size() - before);
+        count += readAheadTook;
+        captureFailure = e;
+        return false;
+      }
+    }
+
+    private void keep(byte[] bytes, int offset, int length) {
+      SegmentBuffer held = capture;
+      if (held == null) return;
+      try {
+        held.write(bytes, offset, length);
+      } catch (BodyTooLargeException e) {
+        overflowed = true;
+        held.discard();
+        capture = null;
+      } catch (IOException e) {
+        // The spill file failed: the send goes on, and a 411 is answered with the true cause.
+        captureFailure = e;
+        held.discard();
+        capture = null;
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void startStreaming() throws IOException {
+      SegmentBuffer held = capture;
+      BodyPipe wire = new BodyPipe(held.snapshot(), count);
+      if (captureFailure != null || limit >= policy.buffering().maxBytes()) {
+        // Read ahead to the limit (an origin known to want a length), no copy can hold the body;
+        // or the spill file failed, and the body goes on without one.
+        overflowed = captureFailure == null;
+        held.discard();
+        capture = null;
+      }
+      crc.reset();
+      // The read-ahead is part of the first send's bytes: checksum it from the capture.
+      pipe = wire;
+      GuardedExchange.this.pipe = wire;
+      if (canceled) wire.abort(new InterruptedIOException("canceled"));
+      if (capture != null) {
+        // Fold the read-ahead into the checksum without a second copy of it.
+        try (java.io.InputStream in = capture.snapshot()) {
+          in.transferTo(
+              new OutputStream() {
+                @Override
+                public void write(int b) {
+                  crc.update(b);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                  crc.update(b, off, len);
+                }
+              });
+        }
+      }
+      OutgoingBody outgoing = OutgoingBody.streamed(wire, policy.expectContinue());
+      Transport<Object> t = (Transport<Object>) transport;
+      sending =
+          LengthGuard.EXECUTOR.submit(
+              () -> {
+                try {
+                  Object response = t.send(outgoing);
+                  wire.responded(t.status(response));
+                  return new Sent<>(response, null);
+                } catch (IOException e) {
+                  wire.abort(e);
+                  return new Sent<>(null, e);
+                } catch (RuntimeException | Error e) {
+                  IOException failure = new IOException(e);
+                  wire.abort(failure);
+                  return new Sent<>(null, failure);
+                } finally {
+                  wire.closeWire();
+                }
+              });
+    }
+
+    /** Ends a body that wrote nothing past the read-ahead, or hands the end to the wire. */
+    void end() {
+      if (pipe != null) pipe.finish();
+    }
+
+    FrozenBody freezeReadAhead() throws IOException {
+      SegmentBuffer held = capture;
+      capture = null;
+      return held.freeze();
+    }
+
+    @SuppressWarnings("unchecked")
+    <R> Sent<R> join() throws InterruptedIOException {
+      Future<Sent<Object>> task = sending;
+      boolean interrupted = false;
+      try {
+        while (true) {
+          try {
+            return (Sent<R>) task.get();
+          } catch (InterruptedException e) {
+            interrupted = true;
+            cancel();
+          } catch (ExecutionException e) {
+            return new Sent<>(null, new IOException(e.getCause()));
+          }
+        }
+      } finally {
+        if (interrupted) Thread.currentThread().interrupt();
+      }
+    }
+
+    private IOException stop(IOException reason) {
+      stopped = true;
+      return reason;
+    }
+
+    /** Drops the read-ahead and the capture, deleting a spill file. Safe to call more than once. */
+    void release() {
+      SegmentBuffer held = capture;
+      capture = null;
+      if (held != null) held.discard();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "GuardedExchange{" + method + " " + origin + "}";
+  }
+
+  static UncheckedIOException unchecked(IOException e) {
+    return new UncheckedIOException(e);
+  }
+}

@@ -1,0 +1,49 @@
+package io.lengthguard;
+
+import java.io.IOException;
+
+/**
+ * How a {@link GuardedExchange} sends one request through a client, and reads what came back. For
+ * adapter authors: an adapter implements it once per client, translating an {@link OutgoingBody}
+ * into the client's body type and its response into a status code; users never see it.
+ *
+ * <p>{@link #send} may be called on a thread of the guard's own (while the caller's thread writes a
+ * body of unknown length into the exchange), and at most twice per exchange: the first send and the
+ * one resend after a 411. The other methods are called on the thread that called {@link
+ * GuardedExchange#execute}.
+ *
+ * @param <R> the client's response type
+ */
+public interface Transport<R> {
+  /**
+   * Sends the request once, with {@code body} as its body, and returns the response once its status
+   * is known. Set {@code Content-Length} to {@link OutgoingBody#contentLength()} when it is not -1,
+   * and never {@code Transfer-Encoding} with it; let the client frame the body (chunked on
+   * HTTP/1.1) when it is -1. Add the headers {@link OutgoingBody#expectContinue()} and {@link
+   * OutgoingBody#contentDigest()} ask for, unless the caller set them. Keep every other header,
+   * option and tag of the caller's request.
+   *
+   * @throws IOException as the client would: nothing is retried by the guard after one
+   */
+  R send(OutgoingBody body) throws IOException;
+
+  /** Returns the status code of {@code response}. */
+  int status(R response);
+
+  /**
+   * Releases {@code response}, which the caller will not get: the 411 that a resend replaces. It
+   * must close the connection that carried it, not return it to a pool: the server refused the
+   * request before processing it (RFC 9110 §15.5.12) and may not have read the body. Must not
+   * throw.
+   */
+  void discard(R response);
+
+  /**
+   * Returns true if the caller canceled the call (or its timeout passed): the exchange then stops
+   * reading the caller's body and fails with an {@code InterruptedIOException}. Polled while a body
+   * is read; the default never cancels.
+   */
+  default boolean canceled() {
+    return false;
+  }
+}

@@ -1,0 +1,51 @@
+package io.lengthguard.okhttp;
+
+import io.lengthguard.OutgoingBody;
+import java.io.IOException;
+import okhttp3.MediaType;
+import okhttp3.RequestBody;
+import okio.BufferedSink;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A body of unknown length streamed by the guard's exchange on its first send: OkHttp frames it
+ * chunked, and may write it once.
+ */
+final class StreamedRequestBody extends RequestBody {
+  private final OutgoingBody body;
+  private final @Nullable MediaType contentType;
+
+  StreamedRequestBody(OutgoingBody body, @Nullable MediaType contentType) {
+    this.body = body;
+    this.contentType = contentType;
+  }
+
+  @Override
+  public @Nullable MediaType contentType() {
+    return contentType;
+  }
+
+  @Override
+  public long contentLength() {
+    return -1L;
+  }
+
+  @Override
+  public boolean isOneShot() {
+    return true;
+  }
+
+  @Override
+  public void writeTo(BufferedSink sink) throws IOException {
+    // OkHttp 4.11+ reads the response after a failed body write only when the failure came from
+    // its own sink (CallServerInterceptor checks Exchange.hasFailure): the exchange rethrows the
+    // sink's own exception, so the 411 of a server that answered early and closed still arrives.
+    body.writeTo(sink.outputStream());
+    sink.flush();
+  }
+
+  @Override
+  public String toString() {
+    return "StreamedRequestBody{" + contentType + "}";
+  }
+}
