@@ -88,9 +88,13 @@ final class Demo {
     return cases;
   }
 
-  /** Adds {@code client}'s calls through LengthGuard: one per mode, and ADAPTIVE's second call. */
+  /**
+   * Adds {@code client}'s calls through LengthGuard: the default policy, then one per mode, and
+   * ADAPTIVE's second call.
+   */
   private static void addGuarded(
       List<DemoCase> cases, String client, Function<GuardPolicy, Sender> sender) {
+    cases.add(DemoCase.guarded(client, DEFAULT, sender.apply(GuardPolicy.defaults())));
     for (GuardMode mode : List.of(GuardMode.PREBUFFER, GuardMode.RETRY_ON_411)) {
       cases.add(DemoCase.guarded(client, mode.name(), sender.apply(policy(mode))));
     }
@@ -100,8 +104,16 @@ final class Demo {
     cases.add(DemoCase.guarded(client, "ADAPTIVE 2nd", adaptive));
   }
 
+  /**
+   * Returns a policy of {@code mode} that reads nothing ahead: the 475-byte body then goes as a
+   * body past the default 1 MiB read-ahead would, so the table shows the 411 and the resend.
+   */
+  private static final String DEFAULT = "default";
+
   private static GuardPolicy policy(GuardMode mode) {
-    return GuardPolicy.builder().mode(mode).build();
+    GuardPolicy.Builder builder = GuardPolicy.builder().mode(mode);
+    if (mode != GuardMode.PREBUFFER) builder.prebufferBytes(0);
+    return builder.build();
   }
 
   /**
@@ -231,7 +243,11 @@ final class Demo {
     }
     return ways.length() == 0
         ? ""
-        : "Guarded calls, with policy set to the row's mode:\n" + ways + "\n";
+        : "Guarded calls, with policy set to the row's mode:\n"
+            + ways
+            + "  default: GuardPolicy.defaults(), ADAPTIVE with a 1 MiB read-ahead.\n"
+            + "  RETRY_ON_411, ADAPTIVE: prebufferBytes(0), as a body past the read-ahead goes.\n"
+            + "\n";
   }
 
   private static boolean guarded(List<Row> rows, String client) {

@@ -50,11 +50,13 @@ class DemoTest {
                 + "client       mode          framing sent     bytes  trips  status\n"
                 + "-----------  ------------  ---------------  -----  -----  -------------------\n"
                 + row("OkHttp", "none", "chunked", BYTES, 1, "411 Length Required")
+                + row("OkHttp", "default", "length", BYTES, 1, "200 OK")
                 + row("OkHttp", "PREBUFFER", "length", BYTES, 1, "200 OK")
                 + row("OkHttp", "RETRY_ON_411", "chunked, length", BYTES, 2, "200 OK")
                 + row("OkHttp", "ADAPTIVE", "chunked, length", BYTES, 2, "200 OK")
                 + row("OkHttp", "ADAPTIVE 2nd", "length", BYTES, 1, "200 OK")
                 + row("HttpClient5", "none", "chunked", BYTES, 1, "411 Length Required")
+                + row("HttpClient5", "default", "chunked, length", BYTES, 2, "200 OK")
                 + row("HttpClient5", "PREBUFFER", "length", BYTES, 1, "200 OK")
                 + row("HttpClient5", "RETRY_ON_411", "chunked, length", BYTES, 2, "200 OK")
                 + row("HttpClient5", "ADAPTIVE", "chunked, length", BYTES, 2, "200 OK")
@@ -64,9 +66,11 @@ class DemoTest {
                 + "Guarded calls, with policy set to the row's mode:\n"
                 + "  OkHttp       addInterceptor(LengthGuardInterceptor.create(policy))\n"
                 + "  HttpClient5  LengthGuardHttpClient.wrap(HttpClients.createDefault(), policy)\n"
-                + "  *            LengthGuardExecHandler.install(HttpClients.custom(), policy)\n")
+                + "  *            LengthGuardExecHandler.install(HttpClients.custom(), policy)\n"
+                + "  default: GuardPolicy.defaults(), ADAPTIVE with a 1 MiB read-ahead.\n"
+                + "  RETRY_ON_411, ADAPTIVE: prebufferBytes(0), as a body past the read-ahead goes.\n")
         .contains("Without LengthGuard: 2 of 2 calls got 411 Length Required.\n")
-        .contains("Through LengthGuard: 9 of 9 calls succeeded.\n");
+        .contains("Through LengthGuard: 11 of 11 calls succeeded.\n");
     assertThat(run.out().lines())
         .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
   }
@@ -90,9 +94,17 @@ class DemoTest {
     try (Sender prebuffer =
             OkHttpSender.guarded(GuardPolicy.builder().mode(GuardMode.PREBUFFER).build());
         Sender retry =
-            OkHttpSender.guarded(GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).build())) {
+            OkHttpSender.guarded(
+                GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).prebufferBytes(0).build());
+        Sender defaults = OkHttpSender.guarded(GuardPolicy.defaults())) {
       DemoCase first = DemoCase.guarded("OkHttp", "PREBUFFER", prebuffer);
       DemoCase second = DemoCase.guarded("OkHttp", "RETRY_ON_411", retry);
+      DemoCase third = DemoCase.guarded("OkHttp", "default", defaults);
+
+      // The default read-ahead holds the whole small body: it goes once, with its length.
+      assertThat(Demo.call(server, "/default", third))
+          .isEqualTo(new Demo.Row(third, "length", BYTES, 1, 200, null));
+      assertThat(server.bodies("/default")).containsExactly(PAYLOAD);
 
       assertThat(Demo.call(server, "/prebuffer", first))
           .isEqualTo(new Demo.Row(first, "length", BYTES, 1, 200, null));
@@ -154,21 +166,23 @@ class DemoTest {
           .extracting(c -> c.client() + " " + c.mode() + " " + c.guarded())
           .containsExactly(
               "OkHttp none false",
+              "OkHttp default true",
               "OkHttp PREBUFFER true",
               "OkHttp RETRY_ON_411 true",
               "OkHttp ADAPTIVE true",
               "OkHttp ADAPTIVE 2nd true",
               "HttpClient5 none false",
+              "HttpClient5 default true",
               "HttpClient5 PREBUFFER true",
               "HttpClient5 RETRY_ON_411 true",
               "HttpClient5 ADAPTIVE true",
               "HttpClient5 ADAPTIVE 2nd true",
               "HttpClient5 ADAPTIVE * true");
       // Each second ADAPTIVE call goes through the same client, which remembers the origin.
-      assertThat(cases.get(4).sender()).isSameAs(cases.get(3).sender());
-      assertThat(cases.get(9).sender()).isSameAs(cases.get(8).sender());
+      assertThat(cases.get(5).sender()).isSameAs(cases.get(4).sender());
+      assertThat(cases.get(11).sender()).isSameAs(cases.get(10).sender());
       // Every other case has a client of its own: no other state carries over.
-      assertThat(cases.stream().map(DemoCase::sender).distinct()).hasSize(9);
+      assertThat(cases.stream().map(DemoCase::sender).distinct()).hasSize(11);
     } finally {
       for (DemoCase demoCase : cases) demoCase.sender().close();
     }
