@@ -3,9 +3,9 @@ package io.lengthguard;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -134,13 +134,17 @@ public final class GuardedExchange {
       }
       // The guard stopped the body (the response came, the wire failed, or a cancel): go on.
     }
-    if (!first.streaming()) {
-      FrozenBody frozen = first.freezeReadAhead();
-      guard.bodyFrozen(
-          origin, frozen.contentLength(), reason != null ? reason : FreezeReason.READ_AHEAD);
-      return sendFrozenFirst(frozen, repeatable, transport);
+    try {
+      if (!first.streaming()) {
+        FrozenBody frozen = first.freezeReadAhead();
+        guard.bodyFrozen(
+            origin, frozen.contentLength(), reason != null ? reason : FreezeReason.READ_AHEAD);
+        return sendFrozenFirst(frozen, repeatable, transport);
+      }
+      return afterStream(first, body, repeatable, transport);
+    } finally {
+      first.release();
     }
-    return afterStream(first, body, repeatable, transport);
   }
 
   /**
@@ -214,11 +218,9 @@ public final class GuardedExchange {
     try {
       resend = resendBody(first, body, repeatable);
     } catch (RuntimeException | Error e) {
-      first.release();
       transport.discard(response);
       throw e;
     }
-    first.release();
     if (resend == null) return response;
     try {
       transport.discard(response);
@@ -283,11 +285,22 @@ public final class GuardedExchange {
           captureFailure != null ? GiveUpReason.FREEZE_FAILED : GiveUpReason.TOO_LARGE,
           captureFailure != null
               ? "the body's copy failed: " + captureFailure
-              : "the body was sent without a copy (over the memory budget)");
+              : "the body was sent without a copy: the memory budget ("
+                  + policy.memoryBudget()
+                  + ") was spent");
       return null;
     }
     // No copy of the first send: a body that claims to be repeatable is written again, and sent
     // only if its bytes are those of the first send.
+    long inMemory = Math.min(first.count, policy.buffering().memoryBytes());
+    if (!guard.budget.tryAcquire(inMemory)) {
+      guard.gaveUp(
+          origin,
+          GiveUpReason.TOO_LARGE,
+          "writing the body again would pass the memory budget (" + policy.memoryBudget() + ")");
+      return null;
+    }
+    first.reserved += inMemory;
     FrozenBody replay;
     try {
       replay = FrozenBody.write(body, policy.buffering());
@@ -318,19 +331,27 @@ public final class GuardedExchange {
 
   private static long crc(FrozenBody body) throws IOException {
     CRC32C crc = new CRC32C();
-    body.writeTo(
-        new OutputStream() {
-          @Override
-          public void write(int b) {
-            crc.update(b);
-          }
-
-          @Override
-          public void write(byte[] b, int off, int len) {
-            crc.update(b, off, len);
-          }
-        });
+    body.writeTo(new CrcStream(crc));
     return crc.getValue();
+  }
+
+  /** Folds what is written into a checksum. */
+  private static final class CrcStream extends OutputStream {
+    private final CRC32C crc;
+
+    CrcStream(CRC32C crc) {
+      this.crc = crc;
+    }
+
+    @Override
+    public void write(int b) {
+      crc.update(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      crc.update(b, off, len);
+    }
   }
 
   private @Nullable String digest(FrozenBody body) throws IOException {
@@ -382,6 +403,8 @@ public final class GuardedExchange {
     long count;
     boolean overflowed;
     boolean tooLarge;
+    boolean overBudget;
+    long reserved;
     volatile boolean stopped;
     @Nullable IOException captureFailure;
 
@@ -459,10 +482,17 @@ public final class GuardedExchange {
      */
     private boolean readAhead(byte[] bytes, int offset, int length) throws IOException {
       SegmentBuffer held = capture;
+      if (!reserve(held, length)) {
+        // Over the memory budget: the body goes as the client frames it, without a copy.
+        readAheadTook = 0;
+        overBudget = true;
+        return false;
+      }
       long before = held.size();
       try {
         held.write(bytes, offset, length);
         count += length;
+        settle(held);
         return true;
       } catch (BodyTooLargeException e) {
         throw new IllegalStateException(e); // not reached: limit <= maxBytes
@@ -486,11 +516,35 @@ public final class GuardedExchange {
       }
     }
 
+    /** Takes {@code length} bytes from the budget if {@code held} keeps them in memory. */
+    private boolean reserve(SegmentBuffer held, int length) {
+      if (!held.inMemory()) return true;
+      if (!guard.budget.tryAcquire(length)) return false;
+      reserved += length;
+      return true;
+    }
+
+    /** Gives the budget back once {@code held} moved to its spill file. */
+    private void settle(SegmentBuffer held) {
+      if (!held.inMemory() && reserved > 0) {
+        guard.budget.release(reserved);
+        reserved = 0;
+      }
+    }
+
     private void keep(byte[] bytes, int offset, int length) {
       SegmentBuffer held = capture;
       if (held == null) return;
+      if (!reserve(held, length)) {
+        overBudget = true;
+        guard.overBudget(origin);
+        held.discard();
+        capture = null;
+        return;
+      }
       try {
         held.write(bytes, offset, length);
+        settle(held);
       } catch (BodyTooLargeException e) {
         overflowed = true;
         held.discard();
@@ -506,36 +560,27 @@ public final class GuardedExchange {
     @SuppressWarnings("unchecked")
     private void startStreaming() throws IOException {
       SegmentBuffer held = capture;
+      // The read-ahead is part of the first send's bytes: fold it into the checksum, from the
+      // held segments (or file) themselves, before deciding whether a copy is kept.
+      crc.reset();
+      try (InputStream in = held.snapshot()) {
+        in.transferTo(new CrcStream(crc));
+      }
       BodyPipe wire = new BodyPipe(held.snapshot(), count);
-      if (captureFailure != null || limit >= policy.buffering().maxBytes()) {
+      if (overBudget) guard.overBudget(origin);
+      if (overBudget || captureFailure != null || limit >= policy.buffering().maxBytes()) {
         // Read ahead to the limit (an origin known to want a length), no copy can hold the body;
-        // or the spill file failed, and the body goes on without one.
-        overflowed = captureFailure == null;
+        // or the spill file failed, or the memory budget is spent: the body goes on without one.
+        overflowed = captureFailure == null && !overBudget;
         held.discard();
         capture = null;
+        // What was read ahead is now only the wire's, on its way out.
+        guard.budget.release(reserved);
+        reserved = 0;
       }
-      crc.reset();
-      // The read-ahead is part of the first send's bytes: checksum it from the capture.
       pipe = wire;
       GuardedExchange.this.pipe = wire;
       if (canceled) wire.abort(new InterruptedIOException("canceled"));
-      if (capture != null) {
-        // Fold the read-ahead into the checksum without a second copy of it.
-        try (java.io.InputStream in = capture.snapshot()) {
-          in.transferTo(
-              new OutputStream() {
-                @Override
-                public void write(int b) {
-                  crc.update(b);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) {
-                  crc.update(b, off, len);
-                }
-              });
-        }
-      }
       OutgoingBody outgoing = OutgoingBody.streamed(wire, policy.expectContinue());
       Transport<Object> t = (Transport<Object>) transport;
       sending =
@@ -599,15 +644,13 @@ public final class GuardedExchange {
       SegmentBuffer held = capture;
       capture = null;
       if (held != null) held.discard();
+      guard.budget.release(reserved);
+      reserved = 0;
     }
   }
 
   @Override
   public String toString() {
     return "GuardedExchange{" + method + " " + origin + "}";
-  }
-
-  static UncheckedIOException unchecked(IOException e) {
-    return new UncheckedIOException(e);
   }
 }

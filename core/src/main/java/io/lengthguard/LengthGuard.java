@@ -45,6 +45,7 @@ public final class LengthGuard {
   private final GuardPolicy policy;
   private final GuardListener listener;
   private final OriginMemory origins;
+  final MemoryBudget budget;
 
   /** The origins warned about (data at risk), so that each is warned of once per time to live. */
   private final OriginMemory warned;
@@ -55,6 +56,12 @@ public final class LengthGuard {
     long ttl = nanos(policy.originTtl());
     this.origins = new OriginMemory(policy.maxOrigins(), ttl, ticker);
     this.warned = new OriginMemory(policy.maxOrigins(), ttl, ticker);
+    this.budget = new MemoryBudget(policy.memoryBudget());
+  }
+
+  /** Returns how many bytes this guard's in-flight bodies hold in memory now. */
+  public long memoryInUse() {
+    return budget.used();
   }
 
   private static ExecutorService newExecutor() {
@@ -307,6 +314,22 @@ public final class LengthGuard {
     }
     try {
       listener.bodyNotRead(origin, bytesWritten, status);
+    } catch (RuntimeException e) {
+      listenerFailed(e);
+    }
+  }
+
+  void overBudget(Origin origin) {
+    LOGGER.log(
+        Level.DEBUG,
+        () ->
+            "body to "
+                + origin
+                + " sent without a copy: the memory budget ("
+                + budget.limit()
+                + " bytes) is spent");
+    try {
+      listener.overBudget(origin, budget.limit());
     } catch (RuntimeException e) {
       listenerFailed(e);
     }

@@ -17,19 +17,23 @@ record GuardEvents(
     long resent,
     long recovered,
     long gaveUp,
-    long bodyTooLarge) {
+    long bodyTooLarge,
+    long frozenReadAhead) {
 
   /** A body of known length: the guard stays out. */
-  static final GuardEvents NONE = new GuardEvents(0, 0, 0, 0, 0, 0, 0, 0);
+  static final GuardEvents NONE = new GuardEvents(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
   /** {@code PREBUFFER}: frozen before the first send, which had its length: no 411. */
-  static final GuardEvents PREBUFFERED = new GuardEvents(0, 1, 0, 0, 0, 0, 0, 0);
+  static final GuardEvents PREBUFFERED = new GuardEvents(0, 1, 0, 0, 0, 0, 0, 0, 0);
 
   /** One 411 to the chunked first send, then one resend with the frozen body: recovered. */
-  static final GuardEvents RESENT_AFTER_411 = new GuardEvents(1, 0, 0, 1, 1, 1, 0, 0);
+  static final GuardEvents RESENT_AFTER_411 = new GuardEvents(1, 0, 0, 1, 1, 1, 0, 0, 0);
 
   /** {@code ADAPTIVE} after a 411 from the origin: frozen before the first send, no 411. */
-  static final GuardEvents FROZEN_FOR_LEARNED_ORIGIN = new GuardEvents(0, 0, 1, 0, 0, 0, 0, 0);
+  static final GuardEvents FROZEN_FOR_LEARNED_ORIGIN = new GuardEvents(0, 0, 1, 0, 0, 0, 0, 0, 0);
+
+  /** The body ended within the read-ahead: sent once with its length, no 411. */
+  static final GuardEvents READ_AHEAD = new GuardEvents(0, 0, 0, 0, 0, 0, 0, 0, 1);
 
   /** Returns the counts in {@code counters} so far. */
   static GuardEvents of(GuardCounters counters) {
@@ -42,7 +46,8 @@ record GuardEvents(
         snapshot.count(Event.RESENT),
         snapshot.count(Event.RECOVERED),
         snapshot.count(Event.GAVE_UP),
-        snapshot.count(Event.BODY_TOO_LARGE));
+        snapshot.count(Event.BODY_TOO_LARGE),
+        snapshot.frozen(FreezeReason.READ_AHEAD));
   }
 
   /** Returns the events since {@code earlier}, a reading of the same counters. */
@@ -55,6 +60,7 @@ record GuardEvents(
         resent - earlier.resent,
         recovered - earlier.recovered,
         gaveUp - earlier.gaveUp,
-        bodyTooLarge - earlier.bodyTooLarge);
+        bodyTooLarge - earlier.bodyTooLarge,
+        frozenReadAhead - earlier.frozenReadAhead);
   }
 }

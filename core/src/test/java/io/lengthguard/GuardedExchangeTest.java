@@ -1,0 +1,618 @@
+package io.lengthguard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lengthguard.testing.Payloads;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The exchange against a scripted transport: what each send carried, how often the caller's body
+ * ran, and what the listener heard. The adapters' tests prove the same on the wire.
+ */
+class GuardedExchangeTest {
+  private static final Origin ORIGIN = Origin.of("https", "strict.example", 443);
+  private static final int KIB = 1024;
+
+  private final Events events = new Events();
+
+  private GuardPolicy.Builder policy() {
+    return GuardPolicy.builder()
+        .buffering(Buffering.inMemory(64 * KIB))
+        .prebufferBytes(4 * KIB)
+        .listener(events);
+  }
+
+  @Test
+  void bodyWithinTheReadAheadGoesOnceWithItsLength() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    byte[] payload = Payloads.bytes(4 * KIB); // exactly the read-ahead: inclusive
+    Body body = new Body(payload);
+    Script transport = new Script().answer(200);
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(body, true, transport);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(transport.sent).hasSize(1);
+    Sent sent = transport.sent.get(0);
+    assertThat(sent.contentLength).isEqualTo(payload.length);
+    assertThat(sent.bytes).isEqualTo(payload);
+    assertThat(sent.oneShot).isFalse();
+    assertThat(body.runs).hasValue(1);
+    assertThat(events.list)
+        .containsExactly("bodyFrozen " + ORIGIN + " " + payload.length + " READ_AHEAD");
+  }
+
+  @Test
+  void emptyBodyOfUnknownLengthGoesWithLengthZero() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    Script transport = new Script().answer(200);
+
+    guard.exchange(ORIGIN, "POST").execute(new Body(new byte[0]), false, transport);
+
+    assertThat(transport.sent.get(0).contentLength).isZero();
+    assertThat(transport.sent.get(0).bytes).isEmpty();
+  }
+
+  @Test
+  void bodyOnePastTheReadAheadStreamsOneShot() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    byte[] payload = Payloads.bytes(4 * KIB + 1);
+    Script transport = new Script().answer(200);
+
+    guard.exchange(ORIGIN, "POST").execute(new Body(payload), true, transport);
+
+    Sent sent = transport.sent.get(0);
+    assertThat(sent.contentLength).isEqualTo(-1);
+    assertThat(sent.oneShot).isTrue();
+    assertThat(sent.bytes).isEqualTo(payload);
+    assertThat(events.list).isEmpty();
+  }
+
+  @Test
+  void streamed411IsResentOnceFromWhatTheFirstSendWrote() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(0).build());
+    byte[] payload = Payloads.bytes(20 * KIB);
+    // Claims to be repeatable, but a second run would write nothing (a drained stream).
+    Body body = new Body(payload).drainsAfterFirstRun();
+    Script transport = new Script().answer(411).answer(200);
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(body, true, transport);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(transport.sent).hasSize(2);
+    assertThat(transport.sent.get(0).contentLength).isEqualTo(-1);
+    assertThat(transport.sent.get(1).contentLength).isEqualTo(payload.length);
+    assertThat(transport.sent.get(1).bytes).isEqualTo(payload);
+    assertThat(transport.sent.get(1).resend).isTrue();
+    assertThat(transport.discarded).containsExactly(0);
+    assertThat(body.runs).hasValue(1);
+    assertThat(events.list)
+        .containsExactly(
+            "lengthRequired " + ORIGIN + " false",
+            "bodyFrozen " + ORIGIN + " " + payload.length + " LENGTH_REQUIRED",
+            "resent " + ORIGIN + " " + payload.length,
+            "recovered " + ORIGIN + " 200");
+  }
+
+  @Test
+  void resendOfAOneShotBodyIsItselfOneShot() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(0).build());
+    Script transport = new Script().answer(411).answer(200);
+
+    guard.exchange(ORIGIN, "POST").execute(new Body(Payloads.bytes(100)), false, transport);
+
+    assertThat(transport.sent.get(1).oneShot).isTrue();
+  }
+
+  @Test
+  void second411IsHandedBack() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(0).build());
+    Script transport = new Script().answer(411).answer(411);
+
+    Reply reply =
+        guard.exchange(ORIGIN, "POST").execute(new Body(Payloads.bytes(100)), false, transport);
+
+    assertThat(reply.status).isEqualTo(411);
+    assertThat(reply.index).isEqualTo(1);
+    assertThat(transport.sent).hasSize(2);
+    assertThat(events.list).endsWith("gaveUp " + ORIGIN + " LENGTH_REFUSED");
+  }
+
+  @Test
+  void earlyAnswerBeforeTheBodyWasReadStopsTheBodyAndIsReported() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(0).build());
+    Body body = new Body(Payloads.bytes(1024 * KIB));
+    // A chunk-blind server: reads a little, answers 200, never reads the rest.
+    Script transport = new Script().early(200, 10);
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(body, false, transport);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(events.list).hasSize(1);
+    assertThat(events.list.get(0)).startsWith("bodyNotRead " + ORIGIN + " ").endsWith(" 200");
+    // ADAPTIVE learned the origin: the next body goes with its length at once.
+    assertThat(guard.wantsLength(ORIGIN)).isTrue();
+    Script next = new Script().answer(200);
+    byte[] second = Payloads.bytes(10 * KIB);
+    guard.exchange(ORIGIN, "POST").execute(new Body(second), false, next);
+    assertThat(next.sent.get(0).contentLength).isEqualTo(second.length);
+  }
+
+  @Test
+  void learnedOriginGetsABodyOverTheLimitAsTheClientWouldSendIt() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().lengthRequired(ORIGIN).build());
+    byte[] payload = Payloads.bytes(64 * KIB + 1);
+    Script transport = new Script().answer(200);
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(new Body(payload), false, transport);
+
+    // Without the guard it would have been sent: so it is, chunked, and nothing fails.
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(transport.sent.get(0).contentLength).isEqualTo(-1);
+    assertThat(transport.sent.get(0).bytes).isEqualTo(payload);
+  }
+
+  @Test
+  void prebufferRefusesABodyOverTheLimitBeforeSending() {
+    LengthGuard guard = LengthGuard.create(policy().mode(GuardMode.PREBUFFER).build());
+    Script transport = new Script();
+
+    assertThatThrownBy(
+            () ->
+                guard
+                    .exchange(ORIGIN, "POST")
+                    .execute(new Body(Payloads.bytes(64 * KIB + 1)), false, transport))
+        .isInstanceOf(BodyTooLargeException.class);
+    assertThat(transport.sent).isEmpty();
+    assertThat(events.list).containsExactly("bodyTooLarge " + ORIGIN + " 65536");
+  }
+
+  @Test
+  void bodyOverTheLimitGets411HandedBackAsTooLarge() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(0).build());
+    Script transport = new Script().answer(411);
+
+    Reply reply =
+        guard
+            .exchange(ORIGIN, "POST")
+            .execute(new Body(Payloads.bytes(64 * KIB + 1)), false, transport);
+
+    assertThat(reply.status).isEqualTo(411);
+    assertThat(transport.sent).hasSize(1);
+    assertThat(events.list).last().isEqualTo("gaveUp " + ORIGIN + " TOO_LARGE");
+  }
+
+  @Test
+  @Timeout(10)
+  void wireFailureStopsReadingTheBodyWithinTheLimit() {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(0).build());
+    EndlessBody body = new EndlessBody();
+    Script transport = new Script().fail(new IOException("connection reset"), 100);
+
+    assertThatThrownBy(() -> guard.exchange(ORIGIN, "POST").execute(body, false, transport))
+        .isInstanceOf(IOException.class)
+        .hasMessage("connection reset");
+    // The tee may read on into the capture, but never past the limit plus a pipe's window.
+    assertThat(body.written.get()).isLessThanOrEqualTo(64 * KIB + BodyPipe.WINDOW + 8 * KIB);
+  }
+
+  @Test
+  @Timeout(10)
+  void cancelFromAnotherThreadStopsAnEndlessBodyPromptly(@TempDir Path spill) throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(
+            policy()
+                .buffering(Buffering.spillToDisk(16 * KIB, 1 << 30, spill))
+                .prebufferBytes(0)
+                .build());
+    EndlessBody body = new EndlessBody();
+    CountDownLatch sending = new CountDownLatch(1);
+    // A server that reads the request slowly, and never answers.
+    Transport<Reply> transport =
+        new Transport<>() {
+          @Override
+          public Reply send(OutgoingBody outgoing) throws IOException {
+            sending.countDown();
+            outgoing.writeTo(OutputStream.nullOutputStream());
+            return new Reply(200, 0);
+          }
+
+          @Override
+          public int status(Reply response) {
+            return response.status;
+          }
+
+          @Override
+          public void discard(Reply response) {}
+        };
+    GuardedExchange exchange = guard.exchange(ORIGIN, "POST");
+    Thread canceler =
+        new Thread(
+            () -> {
+              try {
+                sending.await();
+                Thread.sleep(50);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              exchange.cancel();
+            });
+    canceler.start();
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> exchange.execute(body, false, transport))
+        .isInstanceOf(InterruptedIOException.class);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(1000);
+    canceler.join();
+    try (Stream<Path> files = Files.list(spill)) {
+      assertThat(files).as("spill files left").isEmpty();
+    }
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
+  void overTheMemoryBudgetTheBodyGoesWithoutACopyAndThe411IsHandedBack() throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(policy().prebufferBytes(0).memoryBudget(8 * KIB).build());
+    byte[] payload = Payloads.bytes(20 * KIB);
+    Script transport = new Script().answer(411);
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(new Body(payload), false, transport);
+
+    assertThat(reply.status).isEqualTo(411);
+    assertThat(transport.sent).hasSize(1);
+    assertThat(transport.sent.get(0).bytes).isEqualTo(payload);
+    assertThat(events.list)
+        .containsExactly(
+            "overBudget " + ORIGIN + " 8192",
+            "lengthRequired " + ORIGIN + " false",
+            "gaveUp " + ORIGIN + " TOO_LARGE");
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
+  @Timeout(10)
+  void overTheBudgetAReplayThatDiffersIsNeverSent() throws Exception {
+    Replayed replayed = replayOverBudget(true);
+
+    assertThat(replayed.reply.status).isEqualTo(411);
+    assertThat(replayed.transport.sent).hasSize(1);
+    assertThat(replayed.body.runs).hasValue(2);
+    assertThat(events.list).last().asString().startsWith("gaveUp " + ORIGIN + " BODY_CHANGED");
+  }
+
+  @Test
+  @Timeout(10)
+  void overTheBudgetAReplayThatMatchesIsResent() throws Exception {
+    Replayed replayed = replayOverBudget(false);
+
+    assertThat(replayed.reply.status).isEqualTo(200);
+    assertThat(replayed.transport.sent.get(1).contentLength).isEqualTo(14 * KIB);
+    assertThat(replayed.transport.sent.get(1).bytes).isEqualTo(replayed.body.payload);
+    assertThat(replayed.body.runs).hasValue(2);
+  }
+
+  record Replayed(Reply reply, Script transport, Body body) {}
+
+  /**
+   * Sends a 14 KiB repeatable body while another exchange holds most of a 16 KiB budget: it goes
+   * without a copy. The other exchange ends before the 411, so the replay fits the budget.
+   */
+  private Replayed replayOverBudget(boolean changes) throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(policy().prebufferBytes(16 * KIB).memoryBudget(16 * KIB).build());
+    CountDownLatch release = new CountDownLatch(1);
+    Transport<Reply> holding =
+        new Script() {
+          @Override
+          public Reply send(OutgoingBody body) throws IOException {
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              throw new InterruptedIOException();
+            }
+            return new Reply(200, 0);
+          }
+        };
+    java.util.concurrent.CompletableFuture<Reply> other =
+        guard
+            .exchange(Origin.of("https", "other.example", 443), "POST")
+            .executeAsync(new Body(Payloads.bytes(10 * KIB)), false, holding);
+    while (guard.memoryInUse() < 10 * KIB) Thread.sleep(1);
+
+    Body body = new Body(Payloads.bytes(14 * KIB));
+    if (changes) body.changesOnSecondRun();
+    Script transport =
+        new Script() {
+          @Override
+          public Reply send(OutgoingBody outgoing) throws IOException {
+            if (sent.isEmpty()) {
+              release.countDown();
+              other.join();
+            }
+            return super.send(outgoing);
+          }
+        }.answer(411).answer(200);
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(body, true, transport);
+    assertThat(events.list).contains("overBudget " + ORIGIN + " 16384");
+    assertThat(guard.memoryInUse()).isZero();
+    return new Replayed(reply, transport, body);
+  }
+
+  @Test
+  void bodyFailureMidStreamFailsTheCallWithTheBodysOwnException() {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(0).build());
+    IOException boom = new IOException("source failed");
+    BodyWriter body =
+        out -> {
+          out.write(Payloads.bytes(10 * KIB));
+          throw boom;
+        };
+    Script transport = new Script().answer(200);
+
+    assertThatThrownBy(() -> guard.exchange(ORIGIN, "POST").execute(body, false, transport))
+        .isSameAs(boom);
+    assertThat(transport.failures).hasSize(1);
+    assertThat(transport.failures.get(0)).isSameAs(boom);
+  }
+
+  @Test
+  void spillFailureIsHandedBackWithItsTrueCause(@TempDir Path parent) throws Exception {
+    Path spill = Files.createDirectory(parent.resolve("spill"));
+    LengthGuard guard =
+        LengthGuard.create(
+            policy()
+                .buffering(Buffering.spillToDisk(16 * KIB, 8 * 1024 * KIB, spill))
+                .prebufferBytes(0)
+                .build());
+    Files.delete(spill);
+    Script transport = new Script().answer(411);
+
+    Reply reply =
+        guard
+            .exchange(ORIGIN, "POST")
+            .execute(new Body(Payloads.bytes(64 * KIB)), false, transport);
+
+    assertThat(reply.status).isEqualTo(411);
+    assertThat(events.list.get(events.list.size() - 1))
+        .startsWith("gaveUp " + ORIGIN + " FREEZE_FAILED")
+        .contains("NoSuchFileException");
+  }
+
+  @Test
+  void anExchangeExecutesOnce() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    GuardedExchange exchange = guard.exchange(ORIGIN, "POST");
+    exchange.execute(new Body(new byte[1]), false, new Script().answer(200));
+
+    assertThatThrownBy(() -> exchange.execute(new Body(new byte[1]), false, new Script()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("an exchange executes once");
+  }
+
+  @Test
+  void executeAsyncRunsOffTheCallersThread() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    Thread caller = Thread.currentThread();
+    AtomicInteger sameThread = new AtomicInteger();
+    BodyWriter body =
+        out -> {
+          if (Thread.currentThread() == caller) sameThread.incrementAndGet();
+          out.write(new byte[] {1, 2, 3});
+        };
+
+    Reply reply =
+        guard
+            .exchange(ORIGIN, "POST")
+            .executeAsync(body, false, new Script().answer(200))
+            .get(5, TimeUnit.SECONDS);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(sameThread).hasValue(0);
+  }
+
+  /** A caller's body, written in 1000-byte pieces, counting its runs. */
+  static final class Body implements BodyWriter {
+    final byte[] payload;
+    final AtomicInteger runs = new AtomicInteger();
+    private boolean drains;
+    private boolean changes;
+
+    Body(byte[] payload) {
+      this.payload = payload;
+    }
+
+    Body drainsAfterFirstRun() {
+      drains = true;
+      return this;
+    }
+
+    Body changesOnSecondRun() {
+      changes = true;
+      return this;
+    }
+
+    @Override
+    public void writeTo(OutputStream out) throws IOException {
+      int run = runs.incrementAndGet();
+      if (run > 1 && drains) return;
+      byte[] bytes = payload;
+      if (run > 1 && changes) {
+        bytes = payload.clone();
+        bytes[bytes.length / 2] ^= 1;
+      }
+      for (int i = 0; i < bytes.length; i += 1000) {
+        out.write(bytes, i, Math.min(1000, bytes.length - i));
+      }
+    }
+  }
+
+  /** A one-shot body that never ends. */
+  static final class EndlessBody implements BodyWriter {
+    final AtomicLong written = new AtomicLong();
+
+    @Override
+    public void writeTo(OutputStream out) throws IOException {
+      byte[] chunk = new byte[8 * KIB];
+      while (true) {
+        out.write(chunk);
+        written.addAndGet(chunk.length);
+      }
+    }
+  }
+
+  record Reply(int status, int index) {}
+
+  record Sent(long contentLength, byte[] bytes, boolean oneShot, boolean resend) {}
+
+  /** Answers each send as scripted, recording what it read of the body. */
+  static class Script implements Transport<Reply> {
+    interface Step {
+      int answer(OutgoingBody body, ByteArrayOutputStream received) throws IOException;
+    }
+
+    private final BlockingQueue<Step> steps = new ArrayBlockingQueue<>(8);
+    final List<Sent> sent = Collections.synchronizedList(new ArrayList<>());
+    final List<Integer> discarded = Collections.synchronizedList(new ArrayList<>());
+    final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+
+    /** Reads the whole body, then answers {@code status}. */
+    Script answer(int status) {
+      steps.add(
+          (body, received) -> {
+            body.writeTo(received);
+            return status;
+          });
+      return this;
+    }
+
+    /** Reads {@code bytes} of the body, then answers {@code status} without reading more. */
+    Script early(int status, int bytes) {
+      steps.add(
+          (body, received) -> {
+            InputStream in = body.openStream();
+            received.write(in.readNBytes(bytes));
+            return status;
+          });
+      return this;
+    }
+
+    /** Reads {@code bytes} of the body, then fails with {@code failure}. */
+    Script fail(IOException failure, int bytes) {
+      steps.add(
+          (body, received) -> {
+            InputStream in = body.openStream();
+            received.write(in.readNBytes(bytes));
+            throw failure;
+          });
+      return this;
+    }
+
+    @Override
+    public Reply send(OutgoingBody body) throws IOException {
+      Step step = steps.poll();
+      if (step == null) throw new AssertionError("unexpected send " + (sent.size() + 1));
+      ByteArrayOutputStream received = new ByteArrayOutputStream();
+      int index = sent.size();
+      try {
+        int status = step.answer(body, received);
+        return new Reply(status, index);
+      } catch (IOException | RuntimeException e) {
+        failures.add(e);
+        throw e;
+      } finally {
+        sent.add(
+            new Sent(
+                body.contentLength(), received.toByteArray(), body.isOneShot(), body.isResend()));
+      }
+    }
+
+    @Override
+    public int status(Reply response) {
+      return response.status;
+    }
+
+    @Override
+    public void discard(Reply response) {
+      discarded.add(response.index);
+    }
+  }
+
+  /** Records each event on one line, the detail of a give-up left out. */
+  static final class Events implements GuardListener {
+    final List<String> list = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
+      list.add("bodyFrozen " + origin + " " + bytes + " " + reason);
+    }
+
+    @Override
+    public void lengthRequired(Origin origin, boolean lengthSent) {
+      list.add("lengthRequired " + origin + " " + lengthSent);
+    }
+
+    @Override
+    public void resent(Origin origin, long bytes) {
+      list.add("resent " + origin + " " + bytes);
+    }
+
+    @Override
+    public void recovered(Origin origin, int status) {
+      list.add("recovered " + origin + " " + status);
+    }
+
+    @Override
+    public void gaveUp(Origin origin, GiveUpReason reason, String detail) {
+      list.add(
+          "gaveUp "
+              + origin
+              + " "
+              + reason
+              + (reason == GiveUpReason.FREEZE_FAILED || reason == GiveUpReason.BODY_CHANGED
+                  ? " " + detail
+                  : ""));
+    }
+
+    @Override
+    public void bodyTooLarge(Origin origin, long limit, long bytesRead) {
+      list.add("bodyTooLarge " + origin + " " + limit);
+    }
+
+    @Override
+    public void bodyNotRead(Origin origin, long bytesWritten, int status) {
+      list.add("bodyNotRead " + origin + " " + bytesWritten + " " + status);
+    }
+
+    @Override
+    public void overBudget(Origin origin, long budget) {
+      list.add("overBudget " + origin + " " + budget);
+    }
+
+    @Override
+    public String toString() {
+      return Arrays.toString(list.toArray());
+    }
+  }
+}
