@@ -181,7 +181,7 @@ public final class GuardedExchange {
       R response = transport.send(OutgoingBody.frozen(frozen, digest(frozen), !repeatable, false));
       int status = transport.status(response);
       // RFC 9110 §15.5.12: a 411 to an exact Content-Length cannot be fixed by sending it again.
-      if (status == 411) guard.lengthRefused(origin);
+      if (status == 411) guard.lengthRefused(answeredBy(transport, response));
       return response;
     } finally {
       release(frozen);
@@ -206,14 +206,15 @@ public final class GuardedExchange {
     int status = transport.status(response);
     long taken = first.pipe().taken();
     boolean wholeBodyWent = !first.stopped && taken == first.count;
+    Origin answered = answeredBy(transport, response);
     if (status != 411) {
       first.release();
       if (!wholeBodyWent && status >= 200 && status < 300) {
-        guard.bodyNotRead(origin, taken, status);
+        guard.bodyNotRead(answered, taken, status);
       }
       return response;
     }
-    guard.lengthRequired(origin, false);
+    guard.lengthRequired(answered, false);
     FrozenBody resend;
     try {
       resend = resendBody(first, body, repeatable);
@@ -226,7 +227,7 @@ public final class GuardedExchange {
       transport.discard(response);
       guard.resending(origin, resend.contentLength());
       R second = transport.send(OutgoingBody.frozen(resend, digest(resend), !repeatable, true));
-      guard.resendAnswered(origin, transport.status(second));
+      guard.resendAnswered(answeredBy(transport, second), transport.status(second));
       return second;
     } finally {
       release(resend);
@@ -327,6 +328,11 @@ public final class GuardedExchange {
     }
     guard.bodyFrozen(origin, replay.contentLength(), FreezeReason.LENGTH_REQUIRED);
     return replay;
+  }
+
+  private <R> Origin answeredBy(Transport<R> transport, R response) {
+    Origin answered = transport.answeredBy(response);
+    return answered != null ? answered : origin;
   }
 
   private static long crc(FrozenBody body) throws IOException {

@@ -1,6 +1,7 @@
 package io.lengthguard;
 
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a {@link GuardedExchange} sends one request through a client, and reads what came back. For
@@ -37,6 +38,15 @@ public interface Transport<R> {
    * throw.
    */
   void discard(R response);
+
+  /**
+   * Returns the origin that sent {@code response}, if the client followed a redirect to another
+   * one, or null for the origin the exchange sent to. What the guard learns from a 411 is learned
+   * for the origin that answered it.
+   */
+  default @Nullable Origin answeredBy(R response) {
+    return null;
+  }
 
   /**
    * Returns true if the caller canceled the call (or its timeout passed): the exchange then stops

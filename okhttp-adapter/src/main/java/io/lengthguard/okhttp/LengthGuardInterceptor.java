@@ -23,6 +23,7 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import okio.BufferedSink;
 import okio.Okio;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An OkHttp application interceptor that keeps request bodies of unknown length from failing with
@@ -101,6 +102,12 @@ public final class LengthGuardInterceptor implements Interceptor {
     }
     RequestBody body = request.body();
     if (body == null || body.isDuplex()) return chain.proceed(request);
+    if ("DELETE".equals(request.method()) && body.contentLength() == 0L) {
+      // OkHttp's delete() sends an empty body with Content-Length: 0; RFC 9110 §8.6 asks for no
+      // length on a request without content whose method gives content no meaning, and some load
+      // balancers refuse it. POST, PUT and PATCH keep theirs: servers answer 411 without it.
+      return chain.proceed(request.newBuilder().method("DELETE", null).build());
+    }
     if (body.contentLength() != -1L) {
       if (body instanceof FrozenRequestBody && policy.contentDigest() != null) {
         return chain.proceed(withDigest(request, ((FrozenRequestBody) body).frozenBody()));
@@ -192,6 +199,13 @@ public final class LengthGuardInterceptor implements Interceptor {
     @Override
     public void discard(Response response) {
       response.close();
+    }
+
+    @Override
+    public @Nullable Origin answeredBy(Response response) {
+      // OkHttp follows redirects after application interceptors: the 411 may be another origin's.
+      HttpUrl url = response.request().url();
+      return Origin.of(url.scheme(), url.host(), url.port());
     }
 
     @Override
