@@ -72,9 +72,9 @@ public final class LengthGuardInterceptor implements Interceptor {
   private final LengthGuard guard;
   private final GuardPolicy policy;
 
-  private LengthGuardInterceptor(GuardPolicy policy) {
-    this.guard = LengthGuard.create(policy);
-    this.policy = policy;
+  private LengthGuardInterceptor(LengthGuard guard) {
+    this.guard = guard;
+    this.policy = guard.policy();
   }
 
   /** Returns an interceptor with the default policy ({@link GuardPolicy#defaults()}). */
@@ -84,7 +84,15 @@ public final class LengthGuardInterceptor implements Interceptor {
 
   /** Returns an interceptor that follows {@code policy}. */
   public static LengthGuardInterceptor create(GuardPolicy policy) {
-    return new LengthGuardInterceptor(requireNonNull(policy, "policy == null"));
+    return new LengthGuardInterceptor(LengthGuard.create(requireNonNull(policy, "policy == null")));
+  }
+
+  /**
+   * Returns an interceptor that shares {@code guard}: its policy, its memory of the origins that
+   * want a length, and its memory budget, with every other client given the same guard.
+   */
+  public static LengthGuardInterceptor create(LengthGuard guard) {
+    return new LengthGuardInterceptor(requireNonNull(guard, "guard == null"));
   }
 
   /** Returns this interceptor's policy. */

@@ -11,6 +11,7 @@ import io.lengthguard.FramingViolationException;
 import io.lengthguard.FrozenBody;
 import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
+import io.lengthguard.LengthGuard;
 import io.lengthguard.Origin;
 import io.lengthguard.testing.Payloads;
 import io.lengthguard.testing.StrictOrigin;
@@ -100,9 +101,42 @@ class LengthGuardInterceptorTest {
 
   @Test
   void createRejectsNullPolicy() {
-    assertThatThrownBy(() -> LengthGuardInterceptor.create(null))
+    assertThatThrownBy(() -> LengthGuardInterceptor.create((GuardPolicy) null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("policy == null");
+  }
+
+  @Test
+  void clientsSharingAGuardShareWhatItLearned() throws Exception {
+    server.setDispatcher(strict);
+    LengthGuard guard = LengthGuard.create(policy(GuardMode.ADAPTIVE));
+    OkHttpClient first =
+        register(
+            new OkHttpClient.Builder()
+                .addInterceptor(LengthGuardInterceptor.create(guard))
+                .build());
+    OkHttpClient second =
+        register(
+            new OkHttpClient.Builder()
+                .addInterceptor(LengthGuardInterceptor.create(guard))
+                .build());
+    byte[] payload = Payloads.bytes(2000);
+
+    try (Response response =
+        first.newCall(post(server, UnknownLengthBody.oneShot(payload))).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    try (Response response =
+        second.newCall(post(server, UnknownLengthBody.oneShot(payload))).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+
+    Wire.assertChunked(take(server));
+    Wire.assertExactLength(take(server), payload);
+    // The second client never sent the body chunked: the guard had learned the origin.
+    Wire.assertExactLength(take(server), payload);
+    assertThat(server.getRequestCount()).isEqualTo(3);
+    assertThat(LengthGuardInterceptor.create(guard).policy()).isSameAs(guard.policy());
   }
 
   @Test
