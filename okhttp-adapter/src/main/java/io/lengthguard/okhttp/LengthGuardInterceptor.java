@@ -36,15 +36,15 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>A request without a body, with a body of known length, or with a duplex body goes on
- * untouched. A body whose {@link RequestBody#contentLength()} is -1 follows the policy's {@link
- * GuardMode}: frozen before its first send and sent with its exact {@code Content-Length}, or sent
- * as OkHttp frames it (chunked on HTTP/1.1) and, on a 411, frozen and sent exactly once more with
- * its exact length. The resend keeps every header and tag of the caller's request. A second 411, or
- * a body that cannot be frozen (over the limit, or a one-shot body whose bytes were lost), hands
- * the 411 response back to the caller, open, and the policy's listener learns why. A body over the
- * limit that must be frozen before its first send ({@link GuardMode#PREBUFFER}, or an origin that
- * {@link GuardMode#ADAPTIVE} remembers) makes the call fail with {@link BodyTooLargeException}
- * before any byte is sent.
+ * untouched. A body whose {@link RequestBody#contentLength()} is -1 goes through core's {@link
+ * io.lengthguard.GuardedExchange}: read ahead up to the policy's {@link
+ * GuardPolicy#prebufferBytes()} and, if it ends there, sent once with its exact {@code
+ * Content-Length}; a longer body streams as OkHttp frames it (chunked on HTTP/1.1), is kept as it
+ * goes, and a 411 is answered by one resend of those very bytes with their length. The body's
+ * {@code writeTo} runs once. The resend keeps every header and tag of the caller's request. A
+ * second 411, or a body that could not be kept (over the limit or the memory budget), hands the 411
+ * response back to the caller, open, and the policy's listener learns why. Only {@link
+ * GuardMode#PREBUFFER} fails a call with {@link BodyTooLargeException}, before any byte is sent.
  *
  * <p>Framing fields the caller set are checked before anything else. A {@code Content-Length} or
  * {@code Transfer-Encoding} that is malformed, repeated or sent with the other, or a {@code
