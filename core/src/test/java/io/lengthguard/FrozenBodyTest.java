@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -554,6 +555,31 @@ class FrozenBodyTest {
       assertThat(filesIn()).isEmpty();
       assertThat(body).hasToString("FrozenBody{length=100000, storage=file, closed}");
       assertClosed(body);
+    }
+
+    @Test
+    void spillFileThatChangedSizeFailsTheReadWithAClearError() throws IOException {
+      byte[] source = Payloads.bytes(50_000);
+      FrozenBody body =
+          FrozenBody.read(
+              new java.io.ByteArrayInputStream(source),
+              Buffering.spillToDisk(1024, 1 << 20, directory));
+      Path file = onlyFile();
+
+      Files.write(file, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+      assertThatThrownBy(() -> body.writeTo(OutputStream.nullOutputStream()))
+          .isInstanceOf(IOException.class)
+          .hasMessage(
+              "spill file "
+                  + file
+                  + " holds 50003 bytes, not the 50000 frozen: it was changed outside LengthGuard;"
+                  + " nothing was sent from it");
+
+      Files.write(file, java.util.Arrays.copyOf(source, 49_000));
+      assertThatThrownBy(body::openStream)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("holds 49000 bytes, not the 50000 frozen");
+      body.close();
     }
 
     @Test
