@@ -118,14 +118,16 @@ public final class FrozenBody implements Closeable {
   }
 
   /**
-   * Reads {@code in} to its end into a body held in memory, up to {@code maxBytes}. Does not close
-   * {@code in}.
+   * Reads {@code in} to its end into a body held in memory, up to {@code maxBytes} (0 accepts only
+   * an empty stream). Does not close {@code in}.
    *
    * @throws BodyTooLargeException if the stream has more than {@code maxBytes}; it is read no
    *     further than one byte past the limit
+   * @throws IOException from {@code in}
+   * @throws IllegalArgumentException if {@code maxBytes} is negative
    */
   public static FrozenBody read(InputStream in, long maxBytes) throws IOException {
-    return read(in, Buffering.inMemory(maxBytes));
+    return read(in, Buffering.limit(maxBytes));
   }
 
   /**
@@ -147,9 +149,16 @@ public final class FrozenBody implements Closeable {
     }
   }
 
-  /** Runs {@code writer} once into a body held in memory, up to {@code maxBytes}. */
+  /**
+   * Runs {@code writer} once into a body held in memory, up to {@code maxBytes} (0 accepts only an
+   * empty body).
+   *
+   * @throws BodyTooLargeException if the writer writes more than {@code maxBytes}
+   * @throws IOException from {@code writer}
+   * @throws IllegalArgumentException if {@code maxBytes} is negative
+   */
   public static FrozenBody write(BodyWriter writer, long maxBytes) throws IOException {
-    return write(writer, Buffering.inMemory(maxBytes));
+    return write(writer, Buffering.limit(maxBytes));
   }
 
   /**
