@@ -118,14 +118,16 @@ public final class FrozenBody implements Closeable {
   }
 
   /**
-   * Reads {@code in} to its end into a body held in memory, up to {@code maxBytes}. Does not close
-   * {@code in}.
+   * Reads {@code in} to its end into a body held in memory, up to {@code maxBytes} (0 accepts only
+   * an empty stream). Does not close {@code in}.
    *
    * @throws BodyTooLargeException if the stream has more than {@code maxBytes}; it is read no
    *     further than one byte past the limit
+   * @throws IOException from {@code in}
+   * @throws IllegalArgumentException if {@code maxBytes} is negative
    */
   public static FrozenBody read(InputStream in, long maxBytes) throws IOException {
-    return read(in, Buffering.inMemory(maxBytes));
+    return read(in, Buffering.limit(maxBytes));
   }
 
   /**
@@ -133,6 +135,8 @@ public final class FrozenBody implements Closeable {
    *
    * @throws BodyTooLargeException if the stream has more than {@link Buffering#maxBytes()}; it is
    *     read no further than one byte past the limit, and a spill file is deleted
+   * @throws IOException from {@code in}, or if the spill file cannot be created or written in the
+   *     buffering's directory (nothing is kept)
    */
   public static FrozenBody read(InputStream in, Buffering buffering) throws IOException {
     requireNonNull(in, "in == null");
@@ -147,9 +151,16 @@ public final class FrozenBody implements Closeable {
     }
   }
 
-  /** Runs {@code writer} once into a body held in memory, up to {@code maxBytes}. */
+  /**
+   * Runs {@code writer} once into a body held in memory, up to {@code maxBytes} (0 accepts only an
+   * empty body).
+   *
+   * @throws BodyTooLargeException if the writer writes more than {@code maxBytes}
+   * @throws IOException from {@code writer}
+   * @throws IllegalArgumentException if {@code maxBytes} is negative
+   */
   public static FrozenBody write(BodyWriter writer, long maxBytes) throws IOException {
-    return write(writer, Buffering.inMemory(maxBytes));
+    return write(writer, Buffering.limit(maxBytes));
   }
 
   /**
@@ -157,6 +168,8 @@ public final class FrozenBody implements Closeable {
    *
    * @throws BodyTooLargeException if the writer writes more than {@link Buffering#maxBytes()}, even
    *     if the writer caught the exception that its write raised
+   * @throws IOException from {@code writer}, or if the spill file cannot be created or written in
+   *     the buffering's directory (nothing is kept)
    */
   public static FrozenBody write(BodyWriter writer, Buffering buffering) throws IOException {
     requireNonNull(writer, "writer == null");
@@ -184,7 +197,12 @@ public final class FrozenBody implements Closeable {
     return length;
   }
 
-  /** Writes this body's bytes to {@code out}, without copying them. Does not close {@code out}. */
+  /**
+   * Writes this body's bytes to {@code out}, without copying them. Does not close {@code out}.
+   *
+   * @throws IOException from {@code out}, or if the body is held in a file and reading it fails
+   * @throws IllegalStateException if the body was closed
+   */
   public void writeTo(OutputStream out) throws IOException {
     requireNonNull(out, "out == null");
     checkOpen();
@@ -210,6 +228,10 @@ public final class FrozenBody implements Closeable {
    * be shorter), for sinks that copy or send small writes one by one. A body held in one array is
    * written as it is; one held in segments or in a file is gathered through a single buffer of at
    * most {@code minWriteBytes}. Does not close {@code out}.
+   *
+   * @throws IOException from {@code out}, or if the body is held in a file and reading it fails
+   * @throws IllegalArgumentException if {@code minWriteBytes} is not positive
+   * @throws IllegalStateException if the body was closed
    */
   public void writeTo(OutputStream out, int minWriteBytes) throws IOException {
     requireNonNull(out, "out == null");
@@ -248,7 +270,12 @@ public final class FrozenBody implements Closeable {
     if (filled > 0) out.write(gather, 0, filled);
   }
 
-  /** Returns a new stream of this body's bytes, independent of any other. The caller closes it. */
+  /**
+   * Returns a new stream of this body's bytes, independent of any other. The caller closes it.
+   *
+   * @throws IOException if the body is held in a file and reading it fails
+   * @throws IllegalStateException if the body was closed
+   */
   public InputStream openStream() throws IOException {
     checkOpen();
     if (file != null) {
@@ -291,6 +318,9 @@ public final class FrozenBody implements Closeable {
   /**
    * Returns read-only views of this body's bytes, in order, without copying them: for non-blocking
    * writers that hand buffers to a channel. A body held in a file is mapped, read-only.
+   *
+   * @throws IOException if the body is held in a file and reading it fails
+   * @throws IllegalStateException if the body was closed
    */
   public List<ByteBuffer> asReadOnlyBuffers() throws IOException {
     checkOpen();
@@ -315,7 +345,12 @@ public final class FrozenBody implements Closeable {
     return result;
   }
 
-  /** Returns a new array holding a copy of this body's bytes. */
+  /**
+   * Returns a new array holding a copy of this body's bytes.
+   *
+   * @throws IOException if the body is held in a file and reading it fails
+   * @throws IllegalStateException if the body was closed
+   */
   public byte[] toByteArray() throws IOException {
     checkOpen();
     if (length > Integer.MAX_VALUE - 8) {
@@ -344,6 +379,9 @@ public final class FrozenBody implements Closeable {
    * algorithm and then cached.
    *
    * @param algorithm {@code sha-256} or {@code sha-512} (RFC 9530 §5)
+   * @throws IllegalArgumentException if {@code algorithm} is neither
+   * @throws IOException if the body is held in a file and reading it fails
+   * @throws IllegalStateException if the body was closed
    */
   public String contentDigest(String algorithm) throws IOException {
     requireNonNull(algorithm, "algorithm == null");

@@ -30,8 +30,10 @@ import java.util.concurrent.atomic.LongAdder;
  * NullPointerException} for a null event, reason or code, and nothing else.
  */
 public final class GuardCounters implements GuardListener {
-  /** How many origins {@link #create()} counts one by one. */
-  public static final int DEFAULT_MAX_ORIGINS = 256;
+  /**
+   * How many origins {@link #create()} counts one by one: as many as a default policy remembers.
+   */
+  public static final int DEFAULT_MAX_ORIGINS = 1024;
 
   /** The events counted, one per {@link GuardListener} method. */
   public enum Event {

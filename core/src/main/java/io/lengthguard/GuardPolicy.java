@@ -205,14 +205,22 @@ public final class GuardPolicy {
       return this;
     }
 
-    /** Sets how many origins are remembered at most. Default 1024. */
+    /**
+     * Sets how many origins are remembered at most. Default 1024.
+     *
+     * @throws IllegalArgumentException if {@code maxOrigins} is not positive
+     */
     public Builder maxOrigins(int maxOrigins) {
       Checks.requireArgument(maxOrigins > 0, "maxOrigins <= 0: %s", maxOrigins);
       this.maxOrigins = maxOrigins;
       return this;
     }
 
-    /** Sets how long an origin that answered 411 is remembered. Default one hour. */
+    /**
+     * Sets how long an origin that answered 411 is remembered. Default one hour.
+     *
+     * @throws IllegalArgumentException if {@code originTtl} is zero or negative
+     */
     public Builder originTtl(Duration originTtl) {
       requireNonNull(originTtl, "originTtl == null");
       Checks.requireArgument(
@@ -232,6 +240,8 @@ public final class GuardPolicy {
     /**
      * Sets the algorithm of the {@code Content-Digest} header on frozen bodies: {@code sha-256},
      * {@code sha-512}, or null for none (the default).
+     *
+     * @throws IllegalArgumentException if {@code algorithm} is neither
      */
     public Builder contentDigest(@Nullable String algorithm) {
       this.contentDigest = algorithm == null ? null : FrozenBody.checkDigestAlgorithm(algorithm);
@@ -251,6 +261,8 @@ public final class GuardPolicy {
      * sent as the client frames it. 0 turns read-ahead off. Default {@value
      * #DEFAULT_PREBUFFER_BYTES} (1 MiB); at most the buffering's {@code maxBytes}, checked by
      * {@link #build()}. Left unset, it is the smaller of 1 MiB and that limit.
+     *
+     * @throws IllegalArgumentException if {@code prebufferBytes} is negative
      */
     public Builder prebufferBytes(long prebufferBytes) {
       Checks.requireArgument(prebufferBytes >= 0, "prebufferBytes < 0: %s", prebufferBytes);
@@ -264,6 +276,8 @@ public final class GuardPolicy {
      * may hold in memory at once (spill files do not count). A body that would pass it is sent as
      * the client would send it without the guard, and {@link GuardListener#overBudget} says so;
      * nothing fails because of the budget. Default {@link #DEFAULT_MEMORY_BUDGET}.
+     *
+     * @throws IllegalArgumentException if {@code memoryBudget} is negative
      */
     public Builder memoryBudget(long memoryBudget) {
       Checks.requireArgument(memoryBudget >= 0, "memoryBudget < 0: %s", memoryBudget);

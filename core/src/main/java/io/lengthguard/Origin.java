@@ -15,7 +15,11 @@ import java.util.Locale;
  * @param port port number, explicit even where it is the scheme's default
  */
 public record Origin(String scheme, String host, int port) {
-  /** Creates an origin, lower-casing the scheme and host. */
+  /**
+   * Creates an origin, lower-casing the scheme and host.
+   *
+   * @throws IllegalArgumentException if {@code port} is not between 1 and 65535
+   */
   public Origin {
     requireNonNull(scheme, "scheme == null");
     requireNonNull(host, "host == null");
@@ -24,7 +28,11 @@ public record Origin(String scheme, String host, int port) {
     host = host.toLowerCase(Locale.ROOT);
   }
 
-  /** Returns the origin of {@code scheme://host:port}. */
+  /**
+   * Returns the origin of {@code scheme://host:port}.
+   *
+   * @throws IllegalArgumentException if {@code port} is not between 1 and 65535
+   */
   public static Origin of(String scheme, String host, int port) {
     return new Origin(scheme, host, port);
   }

@@ -195,6 +195,13 @@ class GuardCountersTest {
   }
 
   @Test
+  void defaultCountsAsManyOriginsAsThePolicyRemembers() {
+    assertThat(GuardCounters.DEFAULT_MAX_ORIGINS)
+        .isEqualTo(GuardPolicy.defaults().maxOrigins())
+        .isEqualTo(1024);
+  }
+
+  @Test
   void toStringShowsCountsThatAreNotZero() {
     GuardCounters counters = GuardCounters.create(1);
     counters.lengthRequired(A, false);

@@ -10,8 +10,11 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
@@ -28,6 +31,18 @@ import org.jspecify.annotations.Nullable;
 final class Exchange {
   /** How long the body waits for {@code 100 Continue} before it is sent anyway (curl's default). */
   static final Duration CONTINUE_WAIT = Duration.ofSeconds(1);
+
+  /**
+   * How long a chunked request waits, after its head, for a final status before its body is sent: a
+   * gateway that refuses chunked bodies answers on the head alone.
+   */
+  static final Duration EARLY_WAIT = Duration.ofMillis(500);
+
+  /** How many chunks carry the payload written after such an answer. */
+  static final int EARLY_PIECES = 4;
+
+  static final Duration MIN_PAUSE = Duration.ofMillis(20);
+  static final Duration MAX_PAUSE = Duration.ofMillis(500);
 
   static final int MAX_LINE_BYTES = 8 * 1024;
   static final int MAX_HEAD_BYTES = 64 * 1024;
@@ -59,6 +74,11 @@ final class Exchange {
       byte[] head = head(framing);
       byte[] body = body(framing);
       if (framing == Framing.CHUNKED_EXPECT_CONTINUE) return expectContinue(in, out, head, body);
+      if (framing == Framing.CHUNKED) {
+        Outcome early = answerBeforeBody(in, out, head);
+        if (early != null) return early;
+        head = new byte[0]; // sent
+      }
 
       IOException writeFailure = null;
       try {
@@ -129,6 +149,73 @@ final class Exchange {
     }
     drain(in, response);
     return Outcome.answered(response.status, response.reason, continued, bodySent);
+  }
+
+  /**
+   * Sends the head of a chunked request alone and waits {@link #EARLY_WAIT} for an answer. Returns
+   * null if none came: the body is to be sent as usual. A final status that came first is what
+   * haproxy's deny rule and nginx's {@code return 411} both do; what tells them apart, and decides
+   * whether a client that writes its body before reading the response ever sees the 411, is what
+   * happens to the body written after it: nginx reads it, haproxy has closed the connection. So the
+   * body is still written, in {@link #EARLY_PIECES} chunks with pauses of about two round trips, in
+   * which a reset to the first piece arrives and fails a later write.
+   */
+  private @Nullable Outcome answerBeforeBody(HttpInput in, OutputStream out, byte[] head)
+      throws IOException {
+    long start = System.nanoTime();
+    out.write(head);
+    out.flush();
+    long deadline = in.deadline();
+    if (!in.await(Math.min(EARLY_WAIT.toNanos(), deadline - start))) return null;
+    Head response = finalHead(in);
+    long roundTrip = System.nanoTime() - start;
+    drain(in, response);
+    in.deadline(deadline);
+    // A server that closes sends its FIN now; waiting for it makes the reset below certain.
+    in.awaitEnd(EARLY_WAIT.toNanos());
+    long pause = Math.max(MIN_PAUSE.toNanos(), Math.min(MAX_PAUSE.toNanos(), 2 * roundTrip));
+    boolean taken = true;
+    List<byte[]> pieces = pieces();
+    for (int i = 0; i < pieces.size() && taken; i++) {
+      if (i > 0 && !pause(Math.min(pause, deadline - System.nanoTime()))) break;
+      try {
+        out.write(pieces.get(i));
+        out.flush();
+      } catch (IOException e) {
+        // Broken pipe or reset: the server closed the connection without reading the body.
+        taken = false;
+      }
+    }
+    return Outcome.answeredBeforeBody(response.status, response.reason, taken);
+  }
+
+  /** Returns the chunked payload as {@link #EARLY_PIECES} chunks and the last chunk. */
+  private List<byte[]> pieces() {
+    List<byte[]> pieces = new ArrayList<>();
+    int size = (payload.length + EARLY_PIECES - 1) / EARLY_PIECES;
+    for (int at = 0; at < payload.length; at += size) {
+      int n = Math.min(size, payload.length - at);
+      byte[] chunk = Arrays.copyOfRange(payload, at, at + n);
+      pieces.add(
+          concat(
+              (Integer.toHexString(n) + "\r\n").getBytes(ISO_8859_1),
+              chunk,
+              "\r\n".getBytes(ISO_8859_1)));
+    }
+    pieces.add("0\r\n\r\n".getBytes(ISO_8859_1));
+    return pieces;
+  }
+
+  /** Sleeps {@code nanos}; returns false if there is no time left or the thread was interrupted. */
+  private static boolean pause(long nanos) {
+    if (nanos <= 0) return false;
+    try {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   private byte[] head(Framing framing) {

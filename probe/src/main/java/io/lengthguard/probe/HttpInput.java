@@ -79,6 +79,27 @@ final class HttpInput {
     }
   }
 
+  /**
+   * Reads and drops bytes until the end of the stream, and returns true; returns false if {@code
+   * waitNanos} (or the deadline) passed first. A connection reset also ends the stream.
+   */
+  boolean awaitEnd(long waitNanos) {
+    long until = System.nanoTime() + Math.min(waitNanos, deadline - System.nanoTime());
+    while (!eof) {
+      long left = until - System.nanoTime();
+      if (left <= 0) return false;
+      pos = limit;
+      try {
+        fill(left);
+      } catch (SocketTimeoutException e) {
+        return false;
+      } catch (IOException e) {
+        eof = true;
+      }
+    }
+    return true;
+  }
+
   /** Reads and discards up to {@code count} bytes; returns how many, fewer at end of stream. */
   long skip(long count) throws IOException {
     long skipped = 0;

@@ -1,6 +1,7 @@
 package io.lengthguard.probe;
 
 import io.lengthguard.GuardMode;
+import io.lengthguard.Origin;
 import java.util.List;
 import java.util.Map;
 
@@ -59,7 +60,10 @@ final class Report {
     Options options = result.options();
     Verdict verdict = result.verdict();
     StringBuilder out = new StringBuilder("{\n");
-    field(out, "url", Json.quote(target(options).url()));
+    Target target = target(options);
+    field(out, "url", Json.quote(target.url()));
+    Origin origin = Origin.of(target.https() ? "https" : "http", target.host(), target.port());
+    field(out, "origin", Json.quote(origin.toString()));
     field(out, "method", Json.quote(options.method()));
     field(out, "payloadBytes", String.valueOf(result.payloadBytes()));
     field(out, "timeoutMillis", String.valueOf(options.timeout().toMillis()));
@@ -72,6 +76,7 @@ final class Report {
       out.append(", \"reason\": ").append(Json.quote(outcome.failed() ? null : outcome.reason()));
       out.append(", \"continueReceived\": ").append(outcome.continueReceived());
       out.append(", \"bodySent\": ").append(outcome.bodySent());
+      out.append(", \"earlyAnswer\": ").append(Json.quote(outcome.early().id));
       out.append(", \"error\": ").append(Json.quote(outcome.error())).append('}');
       out.append(++i < result.outcomes().size() ? ",\n" : "\n");
     }
@@ -85,6 +90,22 @@ final class Report {
     GuardMode mode = verdict.mode();
     field(out, "recommendedMode", Json.quote(mode == null ? null : mode.name()));
     field(out, "recommendExpectContinue", String.valueOf(verdict.expectContinue()));
+    field(out, "closesWithoutReadingBody", String.valueOf(verdict.closesWithoutReading()));
+    // Pasted into GuardPolicy.Builder.lengthRequired(...): ADAPTIVE then freezes bodies to this
+    // origin from the first request instead of learning it from a 411.
+    field(
+        out,
+        "lengthRequired",
+        Json.quote(
+            verdict.kind() == Verdict.Kind.REQUIRES_LENGTH
+                ? "Origin.of(\""
+                    + origin.scheme()
+                    + "\", \""
+                    + origin.host()
+                    + "\", "
+                    + origin.port()
+                    + ")"
+                : null));
     out.append("  \"advice\": [");
     for (int a = 0; a < verdict.advice().size(); a++) {
       out.append(a == 0 ? "\n    " : ",\n    ").append(Json.quote(verdict.advice().get(a)));
@@ -101,6 +122,14 @@ final class Report {
 
   private static String answer(Framing framing, Outcome outcome) {
     String answer = outcome.statusLine();
+    switch (outcome.early()) {
+      case BODY_READ:
+        return answer + ", before the body; body read";
+      case CLOSED_WITHOUT_READING:
+        return answer + ", before the body; closed without reading the body";
+      default:
+        break;
+    }
     if (framing != Framing.CHUNKED_EXPECT_CONTINUE || outcome.failed()) return answer;
     if (outcome.continueReceived()) return answer + ", after 100 Continue";
     if (!outcome.bodySent()) return answer + ", before the body";

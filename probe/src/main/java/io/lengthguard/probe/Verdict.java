@@ -15,6 +15,8 @@ import org.jspecify.annotations.Nullable;
  * @param emptyWithoutLength how it answered an empty body without a length header
  * @param mode the recommended mode, or null when no mode helps
  * @param expectContinue whether {@code GuardPolicy.expectContinue(true)} is worth setting
+ * @param closesWithoutReading whether it answered the chunked request on its head alone and closed
+ *     the connection without reading the body
  * @param advice sentences that explain the recommendation
  */
 record Verdict(
@@ -24,6 +26,7 @@ record Verdict(
     Empty emptyWithoutLength,
     @Nullable GuardMode mode,
     boolean expectContinue,
+    boolean closesWithoutReading,
     List<String> advice) {
 
   /** What the endpoint accepts. */
@@ -114,6 +117,7 @@ record Verdict(
         emptyOutcome.failed()
             ? Empty.FAILED
             : emptyOutcome.status() == 411 ? Empty.REJECTED : Empty.ACCEPTED;
+    boolean closes = chunked.early() == Outcome.Early.CLOSED_WITHOUT_READING;
     // Only a 411 that arrives before the body saves a one-shot body for the resend.
     boolean expectContinue =
         kind == Kind.REQUIRES_LENGTH
@@ -137,8 +141,24 @@ record Verdict(
             "It requires Content-Length: chunked bodies get "
                 + chunked.statusLine()
                 + ". Use GuardMode.PREBUFFER: each body of unknown length is frozen and sent"
-                + " with its exact length, with no wasted round trip. ADAPTIVE also works: one"
-                + " 411 per origin, then prebuffered.");
+                + " with its exact length, with no wasted round trip."
+                + (closes
+                    ? " ADAPTIVE works only where the client reads the 411 (below)."
+                    : " ADAPTIVE also works: one 411 per origin, then prebuffered."));
+        if (closes && chunked.status() == 411) {
+          advice.add(
+              "It answers 411 on the request head and closes the connection without reading"
+                  + " the body (as haproxy's deny rule does). A client that writes a body of"
+                  + " unknown length before it reads the response meets a broken pipe once the"
+                  + " socket buffers are full (past about 1 MiB) and may never see the 411:"
+                  + " HttpClient 5, classic and async, loses such calls under RETRY_ON_411 and"
+                  + " ADAPTIVE, and nothing reaches the server. These recover: PREBUFFER;"
+                  + " expectContinue(true), which gets the 411 before any byte of the body;"
+                  + " the default read-ahead, which sends bodies up to 1 MiB (prebufferBytes)"
+                  + " with their length at once; OkHttp in every mode, which reads the 411"
+                  + " after its write fails; and an HttpClient 5 classic client on"
+                  + " EarlyResponses.connectionManager().");
+        }
         break;
       case NO_VERDICT:
         advice.add(
@@ -154,7 +174,18 @@ record Verdict(
     }
     String expectAdvice = expectAdvice(kind, expect, expectOutcome, expectContinue);
     if (expectAdvice != null) advice.add(expectAdvice);
-    if (empty == Empty.REJECTED) {
+    if (kind == Kind.ACCEPTS_CHUNKED && chunked.early() != Outcome.Early.NONE) {
+      advice.add(
+          "It answered "
+              + chunked.statusLine()
+              + " to the chunked request before any byte of its body was sent"
+              + (closes ? ", and closed without reading it" : "")
+              + ": it may drop chunked bodies unread (as servers that read only Content-Length"
+              + " bytes do). Check what it received; if the body is lost, use"
+              + " GuardMode.PREBUFFER.");
+    }
+    // When even the exact length got 411, an empty body's 411 says nothing about framing.
+    if (empty == Empty.REJECTED && length.status() != 411) {
       advice.add(
           "An empty body without a length header gets 411 (as stock lighttpd answers): send"
               + " Content-Length: 0 with an empty POST, PUT or PATCH (RFC 9110 §8.6).");
@@ -169,11 +200,11 @@ record Verdict(
     }
     String summary =
         kind != Kind.NO_VERDICT
-            ? kind.summary
+            ? kind.summary + (closes ? "; closes without reading the body" : "")
             : length.status() == 411
                 ? "no verdict: 411 even with Content-Length"
                 : "no verdict: the Content-Length request got " + length.statusLine();
-    return new Verdict(kind, summary, expect, empty, mode, expectContinue, advice);
+    return new Verdict(kind, summary, expect, empty, mode, expectContinue, closes, advice);
   }
 
   private static Expect expect(Outcome outcome) {

@@ -151,7 +151,9 @@ class ProbeTest {
     assertThat(run.exit()).isEqualTo(Probe.EXIT_NO_VERDICT).isEqualTo(4);
     assertThat(run.out())
         .contains("Verdict: no verdict: 411 even with Content-Length\n")
-        .doesNotContain("Use:");
+        .doesNotContain("Use:")
+        // Every framing got 411: the empty body's 411 says nothing about framing.
+        .doesNotContain("empty body without a length header gets 411");
   }
 
   @Test
@@ -172,10 +174,12 @@ class ProbeTest {
         .contains("\"timeoutMillis\": 5000,\n")
         .contains(
             "{\"framing\": \"content-length\", \"status\": 200, \"reason\": \"OK\","
-                + " \"continueReceived\": false, \"bodySent\": true, \"error\": null},\n")
+                + " \"continueReceived\": false, \"bodySent\": true, \"earlyAnswer\": null,"
+                + " \"error\": null},\n")
         .contains(
             "{\"framing\": \"chunked\", \"status\": 411, \"reason\": \"Client Error\","
-                + " \"continueReceived\": false, \"bodySent\": true, \"error\": null},\n")
+                + " \"continueReceived\": false, \"bodySent\": true, \"earlyAnswer\": null,"
+                + " \"error\": null},\n")
         .contains("{\"framing\": \"chunked-expect-continue\", \"status\": 411")
         .contains("{\"framing\": \"empty-without-length\", \"status\": 411")
         .contains("\"verdict\": \"requires-length\",\n")
@@ -187,6 +191,12 @@ class ProbeTest {
         .contains("\"recommendExpectContinue\": false,\n")
         .contains("\"advice\": [\n    \"It requires Content-Length: chunked bodies get 411")
         .contains("(RFC 9110 §8.6).\"\n  ],\n")
+        .contains("\"closesWithoutReadingBody\": false,\n")
+        .contains("\"origin\": \"http://127.0.0.1:" + server.getPort() + "\",\n")
+        .contains(
+            "\"lengthRequired\": \"Origin.of(\\\"http\\\", \\\"127.0.0.1\\\", "
+                + server.getPort()
+                + ")\",\n")
         .contains("\"exitCode\": 3\n");
     assertThat(take().getMethod()).isEqualTo("PUT");
   }
@@ -199,6 +209,7 @@ class ProbeTest {
     assertThat(run.err()).isEmpty();
     assertThat(run.out())
         .isEqualTo(Probe.HELP)
+        .contains("sends FOUR REAL REQUESTS", "such as --method OPTIONS")
         .contains("--method METHOD", "--header 'Name: value'", "--timeout DURATION")
         .contains("--insecure", "--json", "-h, --help")
         .contains("  0  the endpoint accepts chunked", "  1  error:", "  2  usage error")

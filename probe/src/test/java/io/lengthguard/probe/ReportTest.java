@@ -28,12 +28,52 @@ class ReportTest {
     assertThat(json)
         .contains(
             "{\"framing\": \"chunked\", \"status\": null, \"reason\": null,"
-                + " \"continueReceived\": false, \"bodySent\": false, \"error\": \""
+                + " \"continueReceived\": false, \"bodySent\": false, \"earlyAnswer\": null,"
+                + " \"error\": \""
                 + TIMED_OUT
                 + "\"},\n")
         .contains("\"verdict\": \"requires-length\",\n")
         .contains("\"summary\": \"requires Content-Length\",\n")
-        .contains("\"expectContinue\": \"failed\",\n");
+        .contains("\"expectContinue\": \"failed\",\n")
+        .contains("\"origin\": \"https://gateway.example:443\",\n")
+        .contains("\"closesWithoutReadingBody\": false,\n")
+        .contains(
+            "\"lengthRequired\": \"Origin.of(\\\"https\\\", \\\"gateway.example\\\", 443)\",\n");
+  }
+
+  @Test
+  void jsonGivesNoOriginToPinWhenChunkedBodiesAreAccepted() throws Exception {
+    Map<Framing, Outcome> outcomes = new EnumMap<>(Framing.class);
+    outcomes.put(Framing.CONTENT_LENGTH, Outcome.answered(200, "OK", false, true));
+    outcomes.put(Framing.CHUNKED, Outcome.answered(200, "OK", false, true));
+    outcomes.put(Framing.CHUNKED_EXPECT_CONTINUE, Outcome.answered(200, "OK", true, true));
+    outcomes.put(Framing.EMPTY_WITHOUT_LENGTH, Outcome.answered(200, "OK", false, false));
+    Options options = Options.parse(new String[] {"http://[::1]:8080/v1/orders"});
+
+    String json = Report.json(new ProbeResult(options, 74, outcomes, Verdict.of(outcomes)));
+
+    assertThat(json)
+        .contains("\"origin\": \"http://[::1]:8080\",\n")
+        .contains("\"lengthRequired\": null,\n");
+  }
+
+  @Test
+  void textNamesAnAnswerBeforeTheBodyAndWhatBecameOfTheBody() throws Exception {
+    Map<Framing, Outcome> outcomes = new EnumMap<>(Framing.class);
+    outcomes.put(Framing.CONTENT_LENGTH, Outcome.answered(200, "OK", false, true));
+    outcomes.put(Framing.CHUNKED, Outcome.answeredBeforeBody(411, "Length Required", false));
+    outcomes.put(Framing.CHUNKED_EXPECT_CONTINUE, Outcome.answered(411, "", false, false));
+    outcomes.put(Framing.EMPTY_WITHOUT_LENGTH, Outcome.answered(200, "OK", false, false));
+    Options options = Options.parse(new String[] {"http://127.0.0.1:8080/"});
+
+    String text = Report.text(new ProbeResult(options, 74, outcomes, Verdict.of(outcomes)));
+
+    assertThat(text)
+        .contains(
+            "  Transfer-Encoding: chunked     411 Length Required, before the body; closed\n"
+                + "                                 without reading the body\n")
+        .contains("Verdict: requires Content-Length; closes without reading the body\n");
+    assertThat(text.lines()).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
   }
 
   @Test

@@ -100,6 +100,61 @@ class VerdictTest {
     assertThat(verdict.summary()).isEqualTo("no verdict: 411 even with Content-Length");
     assertThat(verdict.mode()).isNull();
     assertThat(verdict.exitCode()).isEqualTo(4);
+    // The empty body's 411 says nothing here: the exact length got one too.
+    assertThat(verdict.advice())
+        .containsExactly(
+            "It answered 411 even to an exact Content-Length, so no framing helps (LengthGuard"
+                + " hands such a 411 back as LENGTH_REFUSED): check the URL, --method and"
+                + " --header.");
+  }
+
+  @Test
+  void a411BeforeTheBodyAndACloseIsNamedWithTheSetupsThatRecover() {
+    Outcome closed = Outcome.answeredBeforeBody(411, "", false);
+
+    Verdict verdict = Verdict.of(outcomes(OK, closed, EARLY_411, EMPTY_OK));
+
+    assertThat(verdict.kind()).isEqualTo(Verdict.Kind.REQUIRES_LENGTH);
+    assertThat(verdict.closesWithoutReading()).isTrue();
+    assertThat(verdict.summary())
+        .isEqualTo("requires Content-Length; closes without reading the body");
+    assertThat(verdict.mode()).isEqualTo(GuardMode.PREBUFFER);
+    assertThat(verdict.expectContinue()).isTrue();
+    assertThat(verdict.advice().get(0))
+        .endsWith("ADAPTIVE works only where the client reads the 411 (below).");
+    assertThat(verdict.advice().get(1))
+        .startsWith("It answers 411 on the request head and closes the connection")
+        .contains("HttpClient 5, classic and async, loses such calls under RETRY_ON_411 and")
+        .contains("These recover: PREBUFFER; expectContinue(true)")
+        .contains("the default read-ahead, which sends bodies up to 1 MiB");
+  }
+
+  @Test
+  void a411BeforeTheBodyThatIsThenReadIsTheUsualAdvice() {
+    Outcome read = Outcome.answeredBeforeBody(411, "", true);
+
+    Verdict verdict = Verdict.of(outcomes(OK, read, EARLY_411, EMPTY_OK));
+
+    assertThat(verdict.closesWithoutReading()).isFalse();
+    assertThat(verdict.summary()).isEqualTo("requires Content-Length");
+    assertThat(verdict.advice().get(0))
+        .endsWith("ADAPTIVE also works: one 411 per origin, then prebuffered.");
+    assertThat(verdict.advice()).noneMatch(a -> a.contains("closes the connection"));
+  }
+
+  @Test
+  void a2xxBeforeTheChunkedBodyIsAWarning() {
+    Outcome early = Outcome.answeredBeforeBody(200, "OK", false);
+
+    Verdict verdict = Verdict.of(outcomes(OK, early, OK, EMPTY_OK));
+
+    assertThat(verdict.kind()).isEqualTo(Verdict.Kind.ACCEPTS_CHUNKED);
+    assertThat(verdict.advice())
+        .contains(
+            "It answered 200 OK to the chunked request before any byte of its body was sent,"
+                + " and closed without reading it: it may drop chunked bodies unread (as servers"
+                + " that read only Content-Length bytes do). Check what it received; if the body"
+                + " is lost, use GuardMode.PREBUFFER.");
   }
 
   @Test
