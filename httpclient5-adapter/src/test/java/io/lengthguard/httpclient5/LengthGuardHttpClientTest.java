@@ -257,6 +257,7 @@ class LengthGuardHttpClientTest extends GuardContract {
     GuardPolicy policy =
         GuardPolicy.builder()
             .mode(GuardMode.RETRY_ON_411)
+            .prebufferBytes(0)
             .buffering(Buffering.spillToDisk(KIB, 4 * MIB, directory))
             .build();
     GuardedClient client = client(policy);
