@@ -180,7 +180,11 @@ final class ClassicGuard {
             copy(
                 request,
                 new StreamedEntity(body, entity.getContentType(), entity.getContentEncoding()));
-        Framing.firstSend(copy, body.expectContinue());
+        // A body streamed past the read-ahead always asks for 100 (Continue) first (RFC 9110
+        // §10.1.1): a server that answers 411 and closes without reading the body (haproxy) does
+        // so before any byte of it is written, where otherwise the write meets the closed
+        // connection and loses the 411. One round trip, only for bodies over the read-ahead.
+        Framing.firstSend(copy, true);
       }
       try {
         return sender.send(copy);

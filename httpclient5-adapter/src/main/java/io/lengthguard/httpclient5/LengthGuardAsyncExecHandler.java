@@ -243,7 +243,11 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
                     producer.getContentEncoding(),
                     body.isOneShot());
       } else {
-        Framing.firstSend(copy, body.expectContinue());
+        // A body streamed past the read-ahead always asks for 100 (Continue) first (RFC 9110
+        // §10.1.1): a server that answers 411 and closes without reading the body (haproxy) does
+        // so before any byte of it is written, where otherwise the write meets the closed
+        // connection and loses the 411. One round trip, only for bodies over the read-ahead.
+        Framing.firstSend(copy, true);
         sent =
             streamed =
                 new StreamedProducer(producer.getContentType(), producer.getContentEncoding());
