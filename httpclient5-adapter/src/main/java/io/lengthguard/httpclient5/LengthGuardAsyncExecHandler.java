@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hc.client5.http.async.AsyncExecCallback;
 import org.apache.hc.client5.http.async.AsyncExecChain;
 import org.apache.hc.client5.http.async.AsyncExecChainHandler;
@@ -171,6 +172,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     private final AsyncExecChain chain;
     private final AsyncExecCallback callback;
     private final AtomicBoolean ended = new AtomicBoolean();
+    private final AtomicInteger pending = new AtomicInteger(2);
     private volatile boolean canceled;
     private volatile @Nullable Attempt last;
 
@@ -201,7 +203,9 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
               (attempt, failure) -> {
                 if (failure != null) {
                   fail(unwrap(failure));
-                } else if (!attempt.forwarded) {
+                } else if (attempt.forwarded) {
+                  completeWhenBoth();
+                } else {
                   // A 411 handed back: the caller gets it whole once its exchange ended.
                   attempt.end.whenComplete((v, e) -> attempt.replay());
                 }
@@ -312,6 +316,14 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       }
     }
 
+    /**
+     * Hands the caller's callback its end once both the forwarded response ended and the exchange
+     * finished reporting, so that the listener has heard every event when the caller's call ends.
+     */
+    void completeWhenBoth() {
+      if (pending.decrementAndGet() == 0) complete();
+    }
+
     /** Hands the caller's callback its end, once. */
     void complete() {
       if (ended.compareAndSet(false, true)) callback.completed();
@@ -396,7 +408,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     @Override
     public void completed() {
       end.complete(null);
-      if (forwarded) transport.complete();
+      if (forwarded) transport.completeWhenBoth();
     }
 
     @Override

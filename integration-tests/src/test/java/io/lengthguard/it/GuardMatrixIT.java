@@ -136,14 +136,22 @@ final class GuardMatrixIT {
   static Stream<Cell> sentOnce() {
     return matrix()
         .filter(GuardMatrixIT::recovers)
-        .filter(cell -> cell.mode() != GuardMode.ADAPTIVE || cell.body() == BodyKind.KNOWN);
+        .filter(cell -> cell.mode() != GuardMode.ADAPTIVE || !learns(cell));
   }
 
   /** ADAPTIVE cells of unknown length: a first request to a new origin, then a second. */
   static Stream<Cell> adaptive() {
     return matrix()
         .filter(GuardMatrixIT::recovers)
-        .filter(cell -> cell.mode() == GuardMode.ADAPTIVE && cell.body() != BodyKind.KNOWN);
+        .filter(cell -> cell.mode() == GuardMode.ADAPTIVE && learns(cell));
+  }
+
+  /**
+   * Returns true if the cell's body goes chunked first and meets the 411: not a known length, and
+   * not an empty body, which is whole before anything is sent and goes with Content-Length: 0.
+   */
+  private static boolean learns(Cell cell) {
+    return cell.body() != BodyKind.KNOWN && cell.size() > 0;
   }
 
   /**
@@ -199,6 +207,7 @@ final class GuardMatrixIT {
 
   private static GuardEvents expectedEvents(Cell cell) {
     if (cell.body() == BodyKind.KNOWN) return GuardEvents.NONE;
+    if (cell.size() == 0 && cell.mode() != GuardMode.PREBUFFER) return GuardEvents.NONE;
     return switch (cell.mode()) {
       case PREBUFFER -> GuardEvents.PREBUFFERED;
       case RETRY_ON_411, ADAPTIVE -> GuardEvents.RESENT_AFTER_411;
@@ -220,7 +229,14 @@ final class GuardMatrixIT {
     AtomicInteger writes = new AtomicInteger();
     Reply reply =
         counted.client().post(running.uri(path), cell.body(), payload(cell.size()), writes);
-    return new Exchange(reply, GuardEvents.of(counted.counters()).since(before), writes.get());
+    // The async client's consumer may end before the guard's thread reports the resend's answer.
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    GuardEvents events = GuardEvents.of(counted.counters()).since(before);
+    while (events.resent() > events.recovered() + events.gaveUp() && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+      events = GuardEvents.of(counted.counters()).since(before);
+    }
+    return new Exchange(reply, events, writes.get());
   }
 
   private static void assertDelivered(
