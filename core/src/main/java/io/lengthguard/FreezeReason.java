@@ -16,4 +16,10 @@ public enum FreezeReason {
   READ_AHEAD,
   /** The origin answered 411 to the body as the client framed it: frozen for the one resend. */
   LENGTH_REQUIRED,
+  /**
+   * The caller set a {@code Content-Length} on a body the client could not size: frozen whole
+   * before the first send, so that the declared value is checked against the bytes before any is
+   * sent ({@link GuardedExchange#lengthDeclared()}).
+   */
+  CALLER_LENGTH,
 }

@@ -56,6 +56,7 @@ public final class GuardedExchange {
   private final Origin origin;
   private final String method;
   private volatile boolean canceled;
+  private volatile boolean lengthDeclared;
   private volatile @Nullable BodyPipe pipe;
   private boolean executed;
 
@@ -74,6 +75,19 @@ public final class GuardedExchange {
   /** Returns the request method. */
   public String method() {
     return method;
+  }
+
+  /**
+   * Marks the request as carrying a {@code Content-Length} the caller set on a body the client
+   * cannot size, and returns this exchange. The whole body is then frozen before the first send,
+   * within the buffering limit, so that the transport can check the declared value against the
+   * bytes before any is sent; the listener hears {@link FreezeReason#CALLER_LENGTH}. A body over
+   * the limit fails {@link #execute} with {@link BodyTooLargeException}: without the guard the
+   * client would not have sent it either. Call it before {@link #execute}.
+   */
+  public GuardedExchange lengthDeclared() {
+    lengthDeclared = true;
+    return this;
   }
 
   /**
@@ -96,8 +110,8 @@ public final class GuardedExchange {
    *     (OkHttp's {@code !isOneShot()}, HttpCore's {@code isRepeatable()}). A claim is never
    *     trusted on its own: a body written again is sent only if its bytes match the first send's.
    *     The resend of a body that is not repeatable is itself one-shot.
-   * @throws BodyTooLargeException in {@link GuardMode#PREBUFFER} only, for a body over the
-   *     buffering limit; nothing was sent
+   * @throws BodyTooLargeException in {@link GuardMode#PREBUFFER} (or after {@link
+   *     #lengthDeclared()}) only, for a body over the buffering limit; nothing was sent
    * @throws InterruptedIOException if the exchange was canceled
    * @throws IOException from the transport, as the client would throw it, or from the caller's body
    */
@@ -109,9 +123,11 @@ public final class GuardedExchange {
       Checks.requireState(!executed, "an exchange executes once");
       executed = true;
     }
-    FreezeReason reason = guard.freezeBeforeSend(origin);
+    FreezeReason reason =
+        lengthDeclared ? FreezeReason.CALLER_LENGTH : guard.freezeBeforeSend(origin);
     long limit = reason != null ? policy.buffering().maxBytes() : policy.prebufferBytes();
-    FirstWrite first = new FirstWrite(limit, reason == FreezeReason.PREBUFFER, transport);
+    boolean whole = reason == FreezeReason.PREBUFFER || reason == FreezeReason.CALLER_LENGTH;
+    FirstWrite first = new FirstWrite(limit, whole, transport);
     try {
       body.writeTo(first);
       first.end();

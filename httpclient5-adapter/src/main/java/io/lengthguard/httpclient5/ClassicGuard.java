@@ -1,17 +1,18 @@
 package io.lengthguard.httpclient5;
 
-import io.lengthguard.BodyCapture;
-import io.lengthguard.BodyWriter;
-import io.lengthguard.FreezeReason;
 import io.lengthguard.FrozenBody;
 import io.lengthguard.GuardPolicy;
+import io.lengthguard.GuardedExchange;
 import io.lengthguard.LengthGuard;
 import io.lengthguard.Origin;
+import io.lengthguard.OutgoingBody;
+import io.lengthguard.Transport;
 import java.io.IOException;
 import java.net.URI;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.Configurable;
-import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
 import org.apache.hc.core5.concurrent.CancellableDependency;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
@@ -19,14 +20,13 @@ import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpHost;
-import org.apache.hc.core5.io.CloseMode;
-import org.apache.hc.core5.io.Closer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The classic client's translation of {@link LengthGuard}'s decisions, shared by {@link
- * LengthGuardHttpClient} and {@link LengthGuardExecHandler}. It never changes the caller's request:
- * what it sends differently, it sends as a copy.
+ * The classic client's {@link Transport} for core's {@link GuardedExchange}, shared by {@link
+ * LengthGuardHttpClient} and {@link LengthGuardExecHandler}: it translates the exchange's bodies
+ * into entities and sends them in copies of the caller's request. It never changes the caller's
+ * request.
  *
  * <p>This class is thread-safe.
  */
@@ -49,19 +49,32 @@ final class ClassicGuard {
     return guard.policy();
   }
 
-  /** Sends {@code request} to {@code target} as the policy says. */
   /**
-   * Returns true if {@code request} goes on untouched: no entity or a plain entity of known length,
-   * and no framing fields set by the caller. Allocates nothing.
+   * Returns true if {@code request} goes on untouched: no entity, or a plain entity of known length
+   * that is not an empty body on a body-less method, and no framing fields set by the caller.
+   * Allocates nothing.
    */
   static boolean passesThrough(ClassicHttpRequest request) {
     HttpEntity entity = request.getEntity();
-    if (entity instanceof FrozenEntity) return false;
-    if (entity != null && Framing.unknownLength(entity)) return false;
+    if (entity != null) {
+      if (entity instanceof FrozenEntity || Framing.unknownLength(entity)) return false;
+      if (entity.getContentLength() == 0 && Framing.bodyless(request.getMethod())) return false;
+    }
     return !Framing.callerFramed(request);
   }
 
-  ClassicHttpResponse execute(@Nullable HttpHost target, ClassicHttpRequest request, Sender sender)
+  /**
+   * Sends {@code request} to {@code target} as the policy says.
+   *
+   * @param discard closes a 411 the caller will not get, and the connection that carried it
+   * @param canceled tells whether the caller canceled the call
+   */
+  ClassicHttpResponse execute(
+      @Nullable HttpHost target,
+      ClassicHttpRequest request,
+      Sender sender,
+      Consumer<ClassicHttpResponse> discard,
+      BooleanSupplier canceled)
       throws IOException, HttpException {
     // Without a target there is no origin to decide for; HttpClient routes or refuses it itself.
     if (target == null) return sender.send(request);
@@ -77,36 +90,43 @@ final class ClassicGuard {
         Framing.refuseBadFraming(
             request, bodyBytes, Framing.origin(target), guard.policy().listener());
       }
+      if (entity != null
+          && entity.getContentLength() == 0
+          && Framing.bodyless(request.getMethod())) {
+        // RequestContent sends Content-Length: 0 for an empty entity whatever the method; AWS load
+        // balancers refuse it on a GET. No entity, no field.
+        return sender.send(copy(request, null));
+      }
       return sender.send(request);
     }
 
+    // An aborted request fails in HttpClient as it does without the guard, before any byte is read.
+    if (canceled.getAsBoolean()) return sender.send(request);
     Origin origin = Framing.origin(target);
-    FreezeReason reason = guard.freezeBeforeSend(origin);
-    // A caller-set Content-Length says the body has a length: HttpClient refuses to send it next to
-    // its own framing, and only the frozen bytes can prove the value right before anything is sent.
-    if (reason == null && request.containsHeader(HttpHeaders.CONTENT_LENGTH)) {
-      reason = FreezeReason.PREBUFFER;
-    }
-    if (reason != null && Framing.callerFramed(request)) {
+    // Errors that need no byte count are refused before the body is read: a one-shot stream is
+    // then still whole.
+    if (Framing.callerFramed(request)) {
       Framing.refuseMalformedFraming(request, origin, guard.policy().listener());
     }
-    if (reason != null) {
-      FrozenBody body = guard.freeze(origin, entity::writeTo, reason);
-      try {
-        ClassicHttpResponse response = sender.send(frozenCopy(origin, request, entity, body));
-        guard.shouldResend(origin, response.getCode(), true);
-        return response;
-      } finally {
-        body.close();
-      }
+    GuardedExchange exchange = guard.exchange(origin, request.getMethod());
+    // A caller-set Content-Length says the body has a length: HttpClient refuses to send it next to
+    // its own framing, and only the frozen bytes can prove the value right before anything is sent.
+    if (request.containsHeader(HttpHeaders.CONTENT_LENGTH)) exchange.lengthDeclared();
+    try {
+      return exchange.execute(
+          entity::writeTo,
+          entity.isRepeatable(),
+          new ClassicTransport(origin, request, entity, sender, discard, canceled));
+    } catch (ProtocolFailure e) {
+      throw e.getCause();
     }
-    return sendFramed(origin, request, entity, sender);
   }
 
   private ClassicHttpResponse sendFrozenEntity(
       HttpHost target, ClassicHttpRequest request, FrozenEntity entity, Sender sender)
       throws IOException, HttpException {
-    String digest = guard.contentDigest(entity.frozenBody());
+    String algorithm = guard.policy().contentDigest();
+    String digest = algorithm == null ? null : entity.frozenBody().contentDigest(algorithm);
     if (digest == null && !Framing.callerFramed(request)) return sender.send(request);
     ClassicHttpRequest copy = copy(request, entity);
     Framing.frozen(
@@ -114,61 +134,93 @@ final class ClassicGuard {
     return sender.send(copy);
   }
 
-  private ClassicHttpResponse sendFramed(
-      Origin origin, ClassicHttpRequest request, HttpEntity entity, Sender sender)
-      throws IOException, HttpException {
-    CapturingEntity capturing =
-        entity.isRepeatable() ? null : new CapturingEntity(entity, guard.newCapture());
-    ClassicHttpRequest first = copy(request, capturing != null ? capturing : entity);
-    if (Framing.callerFramed(first)) {
-      Framing.refuseBadFraming(first, -1, origin, guard.policy().listener());
-    }
-    Framing.firstSend(first, guard.policy().expectContinue());
-    ClassicHttpResponse response;
-    try {
-      response = sender.send(first);
-    } catch (IOException | HttpException | RuntimeException | Error e) {
-      if (capturing != null) capturing.capture().close();
-      throw e;
-    }
-    if (!guard.shouldResend(origin, response.getCode(), false)) {
-      if (capturing != null) capturing.capture().close();
-      return response;
+  /** Sends the exchange's bodies in copies of the caller's request. */
+  private final class ClassicTransport implements Transport<ClassicHttpResponse> {
+    private final Origin origin;
+    private final ClassicHttpRequest request;
+    private final HttpEntity entity;
+    private final Sender sender;
+    private final Consumer<ClassicHttpResponse> discard;
+    private final BooleanSupplier canceled;
+
+    ClassicTransport(
+        Origin origin,
+        ClassicHttpRequest request,
+        HttpEntity entity,
+        Sender sender,
+        Consumer<ClassicHttpResponse> discard,
+        BooleanSupplier canceled) {
+      this.origin = origin;
+      this.request = request;
+      this.entity = entity;
+      this.sender = sender;
+      this.discard = discard;
+      this.canceled = canceled;
     }
 
-    BodyWriter replay = entity::writeTo;
-    BodyCapture capture = null;
-    if (capturing != null) {
-      if (capturing.started()) {
-        replay = null;
-        capture = capturing.capture();
+    @Override
+    public ClassicHttpResponse send(OutgoingBody body) throws IOException {
+      FrozenBody frozen = body.frozen();
+      ClassicHttpRequest copy;
+      if (frozen != null) {
+        boolean none = frozen.contentLength() == 0 && Framing.bodyless(request.getMethod());
+        copy =
+            copy(
+                request,
+                none
+                    ? null
+                    : FrozenEntity.of(
+                        frozen,
+                        entity.getContentType(),
+                        entity.getContentEncoding(),
+                        body.isOneShot()));
+        Framing.frozen(copy, frozen, body.contentDigest(), origin, guard.policy().listener());
       } else {
-        // Expect: 100-continue got the 411 before any byte was written: the source is untouched.
-        capturing.capture().close();
+        copy =
+            copy(
+                request,
+                new StreamedEntity(body, entity.getContentType(), entity.getContentEncoding()));
+        // A body streamed past the read-ahead always asks for 100 (Continue) first (RFC 9110
+        // §10.1.1): a server that answers 411 and closes without reading the body (haproxy) does
+        // so before any byte of it is written, where otherwise the write meets the closed
+        // connection and loses the 411. One round trip, only for bodies over the read-ahead.
+        Framing.firstSend(copy, true);
+      }
+      try {
+        return sender.send(copy);
+      } catch (HttpException e) {
+        throw new ProtocolFailure(e);
       }
     }
-    FrozenBody body = guard.freezeForResend(origin, replay, capture);
-    if (body == null) return response;
-    try {
-      ClassicHttpRequest resend = frozenCopy(origin, request, entity, body);
-      discard(response);
-      guard.resending(origin, body);
-      ClassicHttpResponse second = sender.send(resend);
-      guard.resendAnswered(origin, second.getCode());
-      return second;
-    } finally {
-      body.close();
+
+    @Override
+    public int status(ClassicHttpResponse response) {
+      return response.getCode();
+    }
+
+    @Override
+    public void discard(ClassicHttpResponse response) {
+      discard.accept(response);
+    }
+
+    @Override
+    public boolean canceled() {
+      return canceled.getAsBoolean();
     }
   }
 
-  private ClassicHttpRequest frozenCopy(
-      Origin origin, ClassicHttpRequest request, HttpEntity entity, FrozenBody body)
-      throws IOException {
-    FrozenEntity frozen =
-        FrozenEntity.of(body, entity.getContentType(), entity.getContentEncoding());
-    ClassicHttpRequest copy = copy(request, frozen);
-    Framing.frozen(copy, body, guard.contentDigest(body), origin, guard.policy().listener());
-    return copy;
+  /** Carries HttpClient's {@link HttpException} through the exchange, which speaks IOException. */
+  private static final class ProtocolFailure extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ProtocolFailure(HttpException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized HttpException getCause() {
+      return (HttpException) super.getCause();
+    }
   }
 
   /**
@@ -176,7 +228,7 @@ final class ClassicGuard {
    * ClassicRequestBuilder.copy} drops: the per-request {@code RequestConfig}, and {@code abort()}
    * on the caller's request, which now cancels the copy.
    */
-  static ClassicHttpRequest copy(ClassicHttpRequest request, HttpEntity entity) {
+  static ClassicHttpRequest copy(ClassicHttpRequest request, @Nullable HttpEntity entity) {
     HttpUriRequestBase copy = new HttpUriRequestBase(request.getMethod(), ROOT);
     copy.setScheme(request.getScheme());
     copy.setAuthority(request.getAuthority());
@@ -190,18 +242,5 @@ final class ClassicGuard {
       ((CancellableDependency) request).setDependency(copy);
     }
     return copy;
-  }
-
-  /**
-   * Closes the 411 and the connection that carried it. The server refused the request before
-   * processing it (RFC 9110 §15.5.12) and may not have read the body (haproxy closes without
-   * reading it), so that connection must not carry the resend.
-   */
-  static void discard(ClassicHttpResponse response) {
-    if (response instanceof CloseableHttpResponse) {
-      ((CloseableHttpResponse) response).close(CloseMode.IMMEDIATE);
-    } else {
-      Closer.closeQuietly(response);
-    }
   }
 }

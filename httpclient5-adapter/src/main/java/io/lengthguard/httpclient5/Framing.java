@@ -14,6 +14,7 @@ import org.apache.hc.core5.http.HeaderElements;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.Method;
 import org.jspecify.annotations.Nullable;
 
 /** The header rules that the classic and the async client share. */
@@ -34,6 +35,14 @@ final class Framing {
   static boolean unknownLength(EntityDetails entity) {
     // RequestContent chunks when isChunked() or the length is negative; isRepeatable plays no part.
     return entity.getContentLength() < 0 || entity.isChunked();
+  }
+
+  /**
+   * Returns true if {@code method} carries no body: a GET, HEAD or DELETE without one must carry no
+   * {@code Content-Length} either (AWS load balancers refuse {@code Content-Length: 0} on a GET).
+   */
+  static boolean bodyless(String method) {
+    return Method.GET.isSame(method) || Method.HEAD.isSame(method) || Method.DELETE.isSame(method);
   }
 
   /** Returns true if the caller set a framing header that HttpClient refuses to overwrite. */

@@ -29,24 +29,36 @@ public final class FrozenEntity implements HttpEntity {
   private final FrozenBody body;
   private final @Nullable String contentType;
   private final @Nullable String contentEncoding;
+  private final boolean oneShot;
 
   private FrozenEntity(
-      FrozenBody body, @Nullable String contentType, @Nullable String contentEncoding) {
+      FrozenBody body,
+      @Nullable String contentType,
+      @Nullable String contentEncoding,
+      boolean oneShot) {
     this.body = body;
     this.contentType = contentType;
     this.contentEncoding = contentEncoding;
+    this.oneShot = oneShot;
   }
 
   /** Returns an entity of {@code body}, with {@code contentType} or no content type if null. */
   public static FrozenEntity of(FrozenBody body, @Nullable ContentType contentType) {
     requireNonNull(body, "body == null");
-    return new FrozenEntity(body, contentType == null ? null : contentType.toString(), null);
+    return new FrozenEntity(body, contentType == null ? null : contentType.toString(), null, false);
   }
 
-  /** Returns an entity that keeps the content type and coding of the entity it was frozen from. */
+  /**
+   * Returns an entity that keeps the content type and coding of the entity it was frozen from; a
+   * one-shot entity says it is not repeatable, so that HttpClient repeats it no more than it would
+   * have repeated the caller's.
+   */
   static FrozenEntity of(
-      FrozenBody body, @Nullable String contentType, @Nullable String contentEncoding) {
-    return new FrozenEntity(body, contentType, contentEncoding);
+      FrozenBody body,
+      @Nullable String contentType,
+      @Nullable String contentEncoding,
+      boolean oneShot) {
+    return new FrozenEntity(body, contentType, contentEncoding, oneShot);
   }
 
   /** Returns the frozen body this entity writes. */
@@ -54,10 +66,13 @@ public final class FrozenEntity implements HttpEntity {
     return body;
   }
 
-  /** Returns true: every send writes the same frozen bytes. */
+  /**
+   * Returns true: every send writes the same frozen bytes. The guard's frozen copy of a one-shot
+   * entity returns false, as the caller's did.
+   */
   @Override
   public boolean isRepeatable() {
-    return true;
+    return !oneShot;
   }
 
   /** Returns a new stream of the frozen bytes; the caller closes it. */

@@ -27,6 +27,7 @@ public final class FrozenEntityProducer implements AsyncEntityProducer {
   private final FrozenBody body;
   private final @Nullable String contentType;
   private final @Nullable String contentEncoding;
+  private final boolean oneShot;
 
   private @Nullable List<ByteBuffer> buffers;
   private int index;
@@ -34,23 +35,33 @@ public final class FrozenEntityProducer implements AsyncEntityProducer {
   private boolean ended;
 
   private FrozenEntityProducer(
-      FrozenBody body, @Nullable String contentType, @Nullable String contentEncoding) {
+      FrozenBody body,
+      @Nullable String contentType,
+      @Nullable String contentEncoding,
+      boolean oneShot) {
     this.body = body;
     this.contentType = contentType;
     this.contentEncoding = contentEncoding;
+    this.oneShot = oneShot;
   }
 
   /** Returns a producer of {@code body}, with {@code contentType} or no content type if null. */
   public static FrozenEntityProducer of(FrozenBody body, @Nullable ContentType contentType) {
     requireNonNull(body, "body == null");
     return new FrozenEntityProducer(
-        body, contentType == null ? null : contentType.toString(), null);
+        body, contentType == null ? null : contentType.toString(), null, false);
   }
 
-  /** Returns a producer that keeps the content type and coding of the producer it froze. */
+  /**
+   * Returns a producer that keeps the content type and coding of the producer it froze; a one-shot
+   * producer says it is not repeatable, so that HttpClient repeats it no more than the caller's.
+   */
   static FrozenEntityProducer of(
-      FrozenBody body, @Nullable String contentType, @Nullable String contentEncoding) {
-    return new FrozenEntityProducer(body, contentType, contentEncoding);
+      FrozenBody body,
+      @Nullable String contentType,
+      @Nullable String contentEncoding,
+      boolean oneShot) {
+    return new FrozenEntityProducer(body, contentType, contentEncoding, oneShot);
   }
 
   /** Returns the frozen body this producer writes. */
@@ -58,10 +69,13 @@ public final class FrozenEntityProducer implements AsyncEntityProducer {
     return body;
   }
 
-  /** Returns true: {@link #releaseResources()} rewinds to the first byte. */
+  /**
+   * Returns true: {@link #releaseResources()} rewinds to the first byte. The guard's frozen copy of
+   * a one-shot producer returns false, as the caller's did.
+   */
   @Override
   public boolean isRepeatable() {
-    return true;
+    return !oneShot;
   }
 
   /** Returns the exact number of bytes: the value of {@code Content-Length}. */

@@ -2,45 +2,62 @@ package io.lengthguard.httpclient5;
 
 import static java.util.Objects.requireNonNull;
 
-import io.lengthguard.BodyCapture;
+import io.lengthguard.BodyTooLargeException;
 import io.lengthguard.BodyWriter;
-import io.lengthguard.FreezeReason;
+import io.lengthguard.FramingViolationException;
 import io.lengthguard.FrozenBody;
 import io.lengthguard.GuardPolicy;
+import io.lengthguard.GuardedExchange;
 import io.lengthguard.LengthGuard;
 import io.lengthguard.Origin;
+import io.lengthguard.OutgoingBody;
+import io.lengthguard.Transport;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hc.client5.http.async.AsyncExecCallback;
 import org.apache.hc.client5.http.async.AsyncExecChain;
 import org.apache.hc.client5.http.async.AsyncExecChainHandler;
 import org.apache.hc.client5.http.impl.ChainElement;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClientBuilder;
+import org.apache.hc.core5.concurrent.Cancellable;
+import org.apache.hc.core5.concurrent.ComplexCancellable;
 import org.apache.hc.core5.http.EntityDetails;
+import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.HttpVersion;
+import org.apache.hc.core5.http.ProtocolVersion;
 import org.apache.hc.core5.http.nio.AsyncDataConsumer;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
+import org.apache.hc.core5.http.nio.CapacityChannel;
 import org.apache.hc.core5.http.support.BasicRequestBuilder;
 import org.jspecify.annotations.Nullable;
 
 /**
  * An async exec chain handler that guards every request of a client built with {@link
  * #install(HttpAsyncClientBuilder, GuardPolicy)}. Requests without a body, or with a body of known
- * length, pass through untouched. A producer of unknown length follows the {@link GuardPolicy}:
+ * length, pass through untouched. A producer of unknown length goes through core's {@link
+ * GuardedExchange} on the guard's own threads: read ahead up to the policy's {@linkplain
+ * GuardPolicy#prebufferBytes() read-ahead} and sent with its exact {@code Content-Length} if it
+ * ends within it; otherwise streamed as HttpClient frames it, captured, and after a 411 sent once
+ * more with the very bytes of the first send and their exact length, on a new connection.
  *
- * <ul>
- *   <li>frozen before the first send ({@link io.lengthguard.GuardMode#PREBUFFER}, or an origin that
- *       answered 411 before): the producer is drained on the calling thread and the request goes
- *       out once with a {@link FrozenEntityProducer} and its exact {@code Content-Length}. A
- *       producer that waits for data from elsewhere cannot be drained this way and fails with an
- *       {@code IOException}; nothing is sent;
- *   <li>otherwise sent as HttpClient frames it. After a 411 the body is frozen (a repeatable
- *       producer is rewound and drained again, a one-shot producer's bytes were captured as they
- *       were sent) and the request goes out once more with its exact length, on a new connection.
- * </ul>
+ * <p>No I/O reactor thread waits for the guard: the caller's producer is drained, and spill files,
+ * digests and captures written, on the guard's threads. A response other than a 411 to be replaced
+ * reaches the caller's consumer as it arrives. Canceling the call's future stops the exchange.
  *
  * <p>This class is thread-safe: one instance serves a whole client.
  */
@@ -48,10 +65,19 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
   /** The name of this handler in the exec chain. */
   public static final String NAME = "lengthguard";
 
+  /** The name of the stand-in that guards a client built without {@link ChainElement#RETRY}. */
+  static final String INNER_NAME = NAME + "-without-retry";
+
+  /** The most of a 411's body held while the guard decides whether to resend. */
+  static final int MAX_HELD_BYTES = 1024 * 1024;
+
+  /** How long a resend waits for the 411's exchange to end. */
+  private static final long END_WAIT_SECONDS = 30;
+
   private final LengthGuard guard;
 
-  private LengthGuardAsyncExecHandler(GuardPolicy policy) {
-    this.guard = LengthGuard.create(policy);
+  private LengthGuardAsyncExecHandler(LengthGuard guard) {
+    this.guard = guard;
   }
 
   /** Installs a handler with the {@linkplain GuardPolicy#defaults() default policy}. */
@@ -61,19 +87,25 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
 
   /**
    * Installs a handler following {@code policy} in {@code builder}'s exec chain and returns {@code
-   * builder}. It goes just before {@link ChainElement#PROTOCOL}: after redirects and retries, and
-   * before {@link ChainElement#CONNECT}, the last place from which a request can be sent again.
+   * builder}. It goes just before {@link ChainElement#RETRY}: inside {@code REDIRECT}, so that each
+   * hop is guarded for the origin it goes to, and outside {@code RETRY}, so that HttpClient's retry
+   * strategy never repeats the guard's own refusals ({@link FramingViolationException} and {@link
+   * BodyTooLargeException} are {@code IOException}s, which it retries for idempotent methods).
    */
   public static HttpAsyncClientBuilder install(HttpAsyncClientBuilder builder, GuardPolicy policy) {
     requireNonNull(builder, "builder == null");
     requireNonNull(policy, "policy == null");
-    // Not "after RETRY": with automatic retries disabled that element is missing and the builder
-    // silently drops a handler placed after it. PROTOCOL is always there.
-    return builder.addExecInterceptorBefore(ChainElement.PROTOCOL.name(), NAME, create(policy));
+    LengthGuardAsyncExecHandler handler = create(policy);
+    // With automatic retries disabled RETRY is missing, and the builder silently drops a handler
+    // placed before it: a stand-in before PROTOCOL (always there) then guards. Where both run, the
+    // second sees only the first's own bodies and passes them.
+    return builder
+        .addExecInterceptorBefore(ChainElement.RETRY.name(), NAME, handler)
+        .addExecInterceptorBefore(ChainElement.PROTOCOL.name(), INNER_NAME, handler);
   }
 
   static LengthGuardAsyncExecHandler create(GuardPolicy policy) {
-    return new LengthGuardAsyncExecHandler(policy);
+    return new LengthGuardAsyncExecHandler(LengthGuard.create(policy));
   }
 
   @Override
@@ -84,6 +116,10 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       AsyncExecChain chain,
       AsyncExecCallback callback)
       throws HttpException, IOException {
+    if (producer instanceof StreamedProducer) {
+      chain.proceed(request, producer, scope, callback); // the guard's own first send
+      return;
+    }
     if (producer == null || !Framing.unknownLength(producer)) {
       // HttpClient refuses any caller-set framing on HTTP/1.1 ("Content-Length header already
       // present") but sends it on HTTP/2; a malformed one is refused here first, on both.
@@ -94,84 +130,28 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
             Framing.origin(scope.route.getTargetHost()),
             guard.policy().listener());
       }
+      if (producer != null
+          && producer.getContentLength() == 0
+          && Framing.bodyless(request.getMethod())) {
+        // RequestContent sends Content-Length: 0 for an empty entity whatever the method; AWS load
+        // balancers refuse it on a GET. No entity, no field.
+        chain.proceed(request, null, scope, callback);
+        return;
+      }
       chain.proceed(request, producer, scope, callback);
       return;
     }
     Origin origin = Framing.origin(scope.route.getTargetHost());
-    FreezeReason reason = guard.freezeBeforeSend(origin);
-    // A caller-set Content-Length says the body has a length: HttpClient refuses to send it next to
-    // its own framing, and only the frozen bytes can prove the value right before anything is sent.
-    if (reason == null && request.containsHeader(HttpHeaders.CONTENT_LENGTH)) {
-      reason = FreezeReason.PREBUFFER;
-    }
-    if (reason != null && Framing.callerFramed(request)) {
+    // Errors that need no byte count are refused before the body is read: a one-shot producer is
+    // then still whole.
+    if (Framing.callerFramed(request)) {
       Framing.refuseMalformedFraming(request, origin, guard.policy().listener());
     }
-    if (reason != null) {
-      FrozenBody body = guard.freeze(origin, out -> AsyncBodies.drain(producer, out), reason);
-      sendFrozen(origin, request, producer, body, scope, chain, callback, true);
-      return;
-    }
-    FirstSendProducer sending =
-        new FirstSendProducer(producer, producer.isRepeatable() ? null : guard.newCapture());
-    HttpRequest first = BasicRequestBuilder.copy(request).build();
-    if (Framing.callerFramed(first)) {
-      Framing.refuseBadFraming(first, -1, origin, guard.policy().listener());
-    }
-    Framing.firstSend(first, guard.policy().expectContinue());
-    FirstSend firstSend = new FirstSend(origin, request, producer, sending, scope, chain, callback);
-    try {
-      proceed(first, sending, scope, chain, firstSend);
-    } catch (HttpException | IOException | RuntimeException e) {
-      firstSend.release();
-      throw e;
-    }
-  }
-
-  /** Sends {@code body} in a copy of {@code request}; the body is closed when the exchange ends. */
-  private void sendFrozen(
-      Origin origin,
-      HttpRequest request,
-      AsyncEntityProducer producer,
-      FrozenBody body,
-      AsyncExecChain.Scope scope,
-      AsyncExecChain chain,
-      AsyncExecCallback callback,
-      boolean firstSend)
-      throws HttpException, IOException {
-    try {
-      HttpRequest copy = BasicRequestBuilder.copy(request).build();
-      Framing.frozen(copy, body, guard.contentDigest(body), origin, guard.policy().listener());
-      FrozenEntityProducer frozen =
-          FrozenEntityProducer.of(body, producer.getContentType(), producer.getContentEncoding());
-      if (!firstSend) guard.resending(origin, body);
-      proceed(copy, frozen, scope, chain, new FrozenSend(origin, body, callback, firstSend));
-    } catch (HttpException | IOException | RuntimeException e) {
-      body.close();
-      throw e;
-    }
-  }
-
-  private static void proceed(
-      HttpRequest copy,
-      AsyncEntityProducer producer,
-      AsyncExecChain.Scope scope,
-      AsyncExecChain chain,
-      AsyncExecCallback callback)
-      throws HttpException, IOException {
-    // PROTOCOL resets the request's headers from the scope's original before an auth retry: that
-    // must be a snapshot of the copy, not the caller's headers nor the copy itself.
-    AsyncExecChain.Scope copyScope =
-        new AsyncExecChain.Scope(
-            scope.exchangeId,
-            scope.route,
-            BasicRequestBuilder.copy(copy).build(),
-            scope.cancellableDependency,
-            scope.clientContext,
-            scope.execRuntime,
-            scope.scheduler,
-            scope.execCount);
-    chain.proceed(copy, producer, copyScope, callback);
+    GuardedExchange exchange = guard.exchange(origin, request.getMethod());
+    // A caller-set Content-Length says the body has a length: HttpClient refuses to send it next to
+    // its own framing, and only the frozen bytes can prove the value right before anything is sent.
+    if (request.containsHeader(HttpHeaders.CONTENT_LENGTH)) exchange.lengthDeclared();
+    new AsyncTransport(exchange, origin, request, producer, scope, chain, callback).start();
   }
 
   @Override
@@ -179,173 +159,376 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     return "LengthGuardAsyncExecHandler{" + guard.policy() + "}";
   }
 
-  /** Watches the first send of a body of unknown length for a 411, and sends the resend. */
-  private final class FirstSend implements AsyncExecCallback {
+  /**
+   * Sends the exchange's bodies down the rest of the chain, in copies of the caller's request, and
+   * hands the outcome to the caller's callback exactly once.
+   */
+  private final class AsyncTransport implements Transport<Attempt>, Cancellable {
+    private final GuardedExchange exchange;
     private final Origin origin;
     private final HttpRequest request;
     private final AsyncEntityProducer producer;
-    private final FirstSendProducer sending;
     private final AsyncExecChain.Scope scope;
     private final AsyncExecChain chain;
     private final AsyncExecCallback callback;
     private final AtomicBoolean ended = new AtomicBoolean();
-    private volatile @Nullable FrozenBody resendBody;
+    private final AtomicInteger pending = new AtomicInteger(2);
+    private volatile boolean canceled;
+    private volatile @Nullable Attempt last;
 
-    FirstSend(
+    AsyncTransport(
+        GuardedExchange exchange,
         Origin origin,
         HttpRequest request,
         AsyncEntityProducer producer,
-        FirstSendProducer sending,
         AsyncExecChain.Scope scope,
         AsyncExecChain chain,
         AsyncExecCallback callback) {
+      this.exchange = exchange;
       this.origin = origin;
       this.request = request;
       this.producer = producer;
-      this.sending = sending;
       this.scope = scope;
       this.chain = chain;
       this.callback = callback;
     }
 
-    @Override
-    public @Nullable AsyncDataConsumer handleResponse(
-        HttpResponse response, @Nullable EntityDetails entityDetails)
-        throws HttpException, IOException {
-      if (guard.shouldResend(origin, response.getCode(), false)) {
-        FrozenBody body = freezeForResend();
-        if (body != null) {
-          resendBody = body;
-          return null; // the 411's own body is read and dropped
-        }
-      }
-      return callback.handleResponse(response, entityDetails);
-    }
-
-    private @Nullable FrozenBody freezeForResend() {
-      BodyCapture capture = sending.capture();
-      if (capture == null) {
-        // The first send read some or all of it; a repeatable producer starts over.
-        BodyWriter replay =
-            out -> {
-              producer.releaseResources();
-              AsyncBodies.drain(producer, out);
-            };
-        return guard.freezeForResend(origin, replay, null);
-      }
-      if (!sending.started()) {
-        // Expect: 100-continue got the 411 before any byte was produced: it is untouched.
-        capture.close();
-        return guard.freezeForResend(origin, out -> AsyncBodies.drain(producer, out), null);
-      }
-      if (!capture.complete() && !capture.overflowed()) {
-        // The 411 cut the send short; the rest of the body is still in the producer.
-        try {
-          AsyncBodies.drain(producer, capture);
-          capture.markComplete();
-        } catch (IOException | RuntimeException e) {
-          capture.close();
-          // The guard reports why and hands the 411 back.
-          return guard.freezeForResend(
-              origin,
-              out -> {
-                throw e;
-              },
-              null);
-        }
-      }
-      return guard.freezeForResend(origin, null, capture);
+    void start() {
+      // Future.cancel on the caller's call now cancels this exchange and the send in flight.
+      scope.cancellableDependency.setDependency(this);
+      BodyWriter body = new ProducerWriter(producer, this::canceled);
+      exchange
+          .executeAsync(body, producer.isRepeatable(), this)
+          .whenComplete(
+              (attempt, failure) -> {
+                if (failure != null) {
+                  fail(unwrap(failure));
+                } else if (attempt.forwarded) {
+                  completeWhenBoth();
+                } else {
+                  // A 411 handed back: the caller gets it whole once its exchange ended.
+                  attempt.end.whenComplete((v, e) -> attempt.replay());
+                }
+              });
     }
 
     @Override
-    public void handleInformationResponse(HttpResponse response) throws HttpException, IOException {
-      callback.handleInformationResponse(response);
+    public boolean cancel() {
+      canceled = true;
+      exchange.cancel();
+      Attempt current = last;
+      if (current != null) current.cancellable.cancel();
+      return true;
     }
 
     @Override
-    public void completed() {
-      if (!ended.compareAndSet(false, true)) return;
-      release();
-      FrozenBody body = resendBody;
-      if (body == null) {
-        callback.completed();
-        return;
+    public boolean canceled() {
+      return canceled || scope.cancellableDependency.isCancelled();
+    }
+
+    @Override
+    public Attempt send(OutgoingBody body) throws IOException {
+      Attempt previous = last;
+      // A resend goes after the 411's exchange ended: the scope's runtime carries one at a time.
+      if (previous != null) previous.awaitEnd();
+      if (canceled()) throw new InterruptedIOException("canceled");
+      HttpRequest copy = BasicRequestBuilder.copy(request).build();
+      FrozenBody frozen = body.frozen();
+      AsyncEntityProducer sent;
+      StreamedProducer streamed = null;
+      if (frozen != null) {
+        Framing.frozen(copy, frozen, body.contentDigest(), origin, guard.policy().listener());
+        sent =
+            frozen.contentLength() == 0 && Framing.bodyless(request.getMethod())
+                ? null
+                : FrozenEntityProducer.of(
+                    frozen,
+                    producer.getContentType(),
+                    producer.getContentEncoding(),
+                    body.isOneShot());
+      } else {
+        // A body streamed past the read-ahead always asks for 100 (Continue) first (RFC 9110
+        // §10.1.1): a server that answers 411 and closes without reading the body (haproxy) does
+        // so before any byte of it is written, where otherwise the write meets the closed
+        // connection and loses the 411. One round trip, only for bodies over the read-ahead.
+        Framing.firstSend(copy, true);
+        sent =
+            streamed =
+                new StreamedProducer(producer.getContentType(), producer.getContentEncoding());
       }
-      // The server refused the request before processing it (RFC 9110 §15.5.12) and may not have
-      // read the body (haproxy closes without reading it): the resend takes a new connection.
-      scope.execRuntime.discardEndpoint();
+      Attempt attempt = new Attempt(this, streamed);
+      last = attempt;
       try {
-        sendFrozen(origin, request, producer, body, scope, chain, callback, false);
-      } catch (HttpException | IOException | RuntimeException e) {
-        callback.failed(e);
+        proceed(copy, sent, attempt);
+      } catch (HttpException e) {
+        throw new IOException(e);
       }
+      if (streamed != null) {
+        try {
+          streamed.pump(body);
+        } catch (IOException e) {
+          if (!attempt.stopped()) {
+            // The caller's body failed, not the wire: the send fails with it.
+            streamed.fail(e);
+            attempt.cancellable.cancel();
+          }
+        }
+      }
+      return attempt.awaitHead();
+    }
+
+    private void proceed(HttpRequest copy, @Nullable AsyncEntityProducer sent, Attempt attempt)
+        throws HttpException, IOException {
+      // PROTOCOL resets the request's headers from the scope's original before an auth retry: that
+      // must be a snapshot of the copy, not the caller's headers nor the copy itself.
+      AsyncExecChain.Scope copyScope =
+          new AsyncExecChain.Scope(
+              scope.exchangeId,
+              scope.route,
+              BasicRequestBuilder.copy(copy).build(),
+              attempt.cancellable,
+              scope.clientContext,
+              scope.execRuntime,
+              scope.scheduler,
+              scope.execCount);
+      chain.proceed(copy, sent, copyScope, attempt);
     }
 
     @Override
-    public void failed(Exception cause) {
-      if (resendBody != null && cause instanceof IOException) {
-        // The 411 was read; then the connection failed, typically as HttpClient wrote the end of
-        // the chunked body to a server that had closed. The resend needs a new one anyway.
-        completed();
-        return;
-      }
-      if (!ended.compareAndSet(false, true)) return;
-      release();
-      IOException writeFailure = sending.writeFailure();
-      if (writeFailure != null && writeFailure != cause) cause.addSuppressed(writeFailure);
-      FrozenBody body = resendBody;
-      if (body != null) body.close();
-      callback.failed(cause);
+    public int status(Attempt attempt) {
+      return attempt.status;
     }
 
-    /** Drops the captured bytes; a capture that became the frozen body gave them away already. */
-    void release() {
-      BodyCapture capture = sending.capture();
-      if (capture != null && resendBody == null) capture.close();
+    @Override
+    public void discard(Attempt attempt) {
+      attempt.discarded = true;
+      if (attempt.end.isDone()) {
+        if (!attempt.http2()) scope.execRuntime.discardEndpoint();
+        return;
+      }
+      if (attempt.http2()) {
+        // A multiplexed connection carries other streams: end this one only.
+        attempt.cancellable.cancel();
+      } else {
+        // The server refused the request before processing it (RFC 9110 §15.5.12) and may not
+        // have read the body (haproxy closes without reading it): its connection goes.
+        scope.execRuntime.discardEndpoint();
+      }
+    }
+
+    /**
+     * Hands the caller's callback its end once both the forwarded response ended and the exchange
+     * finished reporting, so that the listener has heard every event when the caller's call ends.
+     */
+    void completeWhenBoth() {
+      if (pending.decrementAndGet() == 0) complete();
+    }
+
+    /** Hands the caller's callback its end, once. */
+    void complete() {
+      if (ended.compareAndSet(false, true)) callback.completed();
+    }
+
+    void fail(Exception cause) {
+      if (ended.compareAndSet(false, true)) callback.failed(cause);
+    }
+
+    private Exception unwrap(Throwable failure) {
+      Throwable cause = failure;
+      while (cause instanceof CompletionException && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      return cause instanceof Exception ? (Exception) cause : new IOException(cause);
     }
   }
 
-  /** Passes a frozen send's outcome on, reports it, and closes the body when the exchange ends. */
-  private final class FrozenSend implements AsyncExecCallback {
-    private final Origin origin;
-    private final FrozenBody body;
-    private final AsyncExecCallback callback;
-    private final boolean firstSend;
+  /**
+   * One send's outcome, as HttpClient reports it on its I/O reactor. A response is passed to the
+   * caller's callback as it arrives, unless it is a 411 to a streamed first send: the exchange
+   * decides on that one, so its head and body are held until then.
+   */
+  private final class Attempt implements AsyncExecCallback {
+    final AsyncTransport transport;
+    final @Nullable StreamedProducer streamed;
+    final ComplexCancellable cancellable = new ComplexCancellable();
+    final CompletableFuture<Void> head = new CompletableFuture<>();
+    final CompletableFuture<Void> end = new CompletableFuture<>();
+    volatile int status = -1;
+    volatile boolean forwarded;
+    volatile boolean discarded;
+    private volatile @Nullable HttpResponse response;
+    private volatile @Nullable EntityDetails details;
+    private volatile @Nullable HeldBody held;
+    private volatile @Nullable Exception failure;
 
-    FrozenSend(Origin origin, FrozenBody body, AsyncExecCallback callback, boolean firstSend) {
-      this.origin = origin;
-      this.body = body;
-      this.callback = callback;
-      this.firstSend = firstSend;
+    Attempt(AsyncTransport transport, @Nullable StreamedProducer streamed) {
+      this.transport = transport;
+      this.streamed = streamed;
+    }
+
+    boolean http2() {
+      HttpResponse current = response;
+      ProtocolVersion version = current == null ? null : current.getVersion();
+      return version != null && version.greaterEquals(HttpVersion.HTTP_2);
+    }
+
+    /** Returns true if HttpClient stopped sending the body: a final 4xx or 5xx, or a failure. */
+    boolean stopped() {
+      return head.isCompletedExceptionally() || status >= 400 || end.isDone();
     }
 
     @Override
     public @Nullable AsyncDataConsumer handleResponse(
-        HttpResponse response, @Nullable EntityDetails entityDetails)
-        throws HttpException, IOException {
-      if (firstSend) {
-        guard.shouldResend(origin, response.getCode(), true);
-      } else {
-        guard.resendAnswered(origin, response.getCode());
+        HttpResponse response, @Nullable EntityDetails details) throws HttpException, IOException {
+      this.response = response;
+      this.details = details;
+      int code = response.getCode();
+      status = code;
+      // HttpCore stops sending a body once a 4xx or 5xx came (RFC 9112 §9.6 lets it close).
+      if (code >= 400 && streamed != null) streamed.stop();
+      if (streamed == null || code != 411) {
+        forwarded = true;
+        try {
+          return transport.callback.handleResponse(response, details);
+        } finally {
+          head.complete(null);
+        }
       }
-      return callback.handleResponse(response, entityDetails);
+      HeldBody body = new HeldBody();
+      held = body;
+      head.complete(null);
+      return body;
     }
 
     @Override
     public void handleInformationResponse(HttpResponse response) throws HttpException, IOException {
-      callback.handleInformationResponse(response);
+      transport.callback.handleInformationResponse(response);
     }
 
     @Override
     public void completed() {
-      body.close();
-      callback.completed();
+      end.complete(null);
+      if (forwarded) transport.completeWhenBoth();
     }
 
     @Override
     public void failed(Exception cause) {
-      body.close();
-      callback.failed(cause);
+      failure = cause;
+      if (streamed != null) streamed.stop();
+      head.completeExceptionally(cause);
+      end.complete(null);
+      if (forwarded) transport.fail(cause);
+    }
+
+    Attempt awaitHead() throws IOException {
+      try {
+        head.get();
+        return this;
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof IOException) throw (IOException) cause;
+        throw new IOException(cause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        cancellable.cancel();
+        throw new InterruptedIOException("interrupted while waiting for the response");
+      }
+    }
+
+    void awaitEnd() throws InterruptedIOException {
+      try {
+        end.get(END_WAIT_SECONDS, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        // Not reached for ExecutionException; past the wait the resend goes on regardless.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while the 411's exchange ended");
+      }
+    }
+
+    /** Gives the caller the held 411, head and body, then its end. On a thread of the guard's. */
+    void replay() {
+      HeldBody body = held;
+      try {
+        AsyncDataConsumer consumer = transport.callback.handleResponse(response, details);
+        if (consumer != null && body != null) {
+          consumer.updateCapacity(increment -> {});
+          // Once per chunk, as HttpCore does: some consumers copy without moving the position.
+          for (byte[] bytes : body.chunks) consumer.consume(ByteBuffer.wrap(bytes));
+          if (body.ended) consumer.streamEnd(body.trailers);
+        }
+      } catch (HttpException | IOException | RuntimeException e) {
+        transport.fail(e);
+        return;
+      }
+      Exception cause = failure;
+      if (cause != null) {
+        transport.fail(cause);
+      } else if (body != null && body.overflowed) {
+        transport.fail(
+            new IOException(
+                "the 411's body passed " + MAX_HELD_BYTES + " bytes; the rest was dropped"));
+      } else {
+        transport.complete();
+      }
+    }
+  }
+
+  /** Holds a 411's body, up to {@value #MAX_HELD_BYTES} bytes, while the exchange decides. */
+  private static final class HeldBody implements AsyncDataConsumer {
+    final List<byte[]> chunks = new ArrayList<>();
+    volatile boolean ended;
+    volatile boolean overflowed;
+    volatile @Nullable List<? extends Header> trailers;
+    private int size;
+
+    @Override
+    public void updateCapacity(CapacityChannel capacityChannel) throws IOException {
+      capacityChannel.update(Integer.MAX_VALUE);
+    }
+
+    @Override
+    public synchronized void consume(ByteBuffer src) {
+      int n = src.remaining();
+      if (size + n > MAX_HELD_BYTES) {
+        overflowed = true;
+        src.position(src.limit());
+        return;
+      }
+      byte[] copy = new byte[n];
+      src.get(copy);
+      chunks.add(copy);
+      size += n;
+    }
+
+    @Override
+    public void streamEnd(@Nullable List<? extends Header> trailers) {
+      this.trailers = trailers;
+      ended = true;
+    }
+
+    @Override
+    public void releaseResources() {}
+  }
+
+  /** Drains the caller's producer into the exchange, on a thread of the guard's. */
+  private static final class ProducerWriter implements BodyWriter {
+    private final AsyncEntityProducer producer;
+    private final java.util.function.BooleanSupplier canceled;
+    private boolean ran;
+
+    ProducerWriter(AsyncEntityProducer producer, java.util.function.BooleanSupplier canceled) {
+      this.producer = producer;
+      this.canceled = canceled;
+    }
+
+    @Override
+    public void writeTo(OutputStream out) throws IOException {
+      // A second run writes a repeatable producer again, rewound as HttpClient's own retries do;
+      // the exchange sends it only if its bytes are those of the first send.
+      if (ran) producer.releaseResources();
+      ran = true;
+      AsyncBodies.drain(producer, out, AsyncBodies.STALL_NANOS, canceled);
     }
   }
 }

@@ -2,6 +2,8 @@ package io.lengthguard.httpclient5;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lengthguard.BodyTooLargeException;
+import io.lengthguard.FramingViolationException;
 import io.lengthguard.GuardPolicy;
 import java.io.IOException;
 import org.apache.hc.client5.http.classic.ExecChain;
@@ -12,6 +14,7 @@ import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
+import org.apache.hc.core5.io.Closer;
 
 /**
  * An exec chain handler that guards every request of a classic client built with {@link
@@ -24,18 +27,29 @@ public final class LengthGuardExecHandler implements ExecChainHandler {
   /** The name of this handler in the exec chain. */
   public static final String NAME = "lengthguard";
 
-  private final ClassicGuard guard;
+  /** The name of the stand-in that guards a client built without {@link ChainElement#RETRY}. */
+  static final String INNER_NAME = NAME + "-without-retry";
 
-  private LengthGuardExecHandler(GuardPolicy policy) {
-    this.guard = new ClassicGuard(policy);
+  /** Set in the context while the handler before {@code RETRY} runs: the stand-in passes. */
+  private static final String GUARDED = "io.lengthguard.guarded";
+
+  private final ClassicGuard guard;
+  private final boolean standIn;
+
+  private LengthGuardExecHandler(ClassicGuard guard, boolean standIn) {
+    this.guard = guard;
+    this.standIn = standIn;
   }
 
   /**
    * Returns a handler following {@code policy}, for callers who place it in the chain themselves.
    * It must sit before {@link ChainElement#CONNECT}: placed last, it cannot send a request twice.
+   * Placed before {@link ChainElement#RETRY}, HttpClient's retry strategy never repeats the guard's
+   * own refusals ({@link FramingViolationException}, {@link BodyTooLargeException}).
    */
   public static LengthGuardExecHandler create(GuardPolicy policy) {
-    return new LengthGuardExecHandler(requireNonNull(policy, "policy == null"));
+    return new LengthGuardExecHandler(
+        new ClassicGuard(requireNonNull(policy, "policy == null")), false);
   }
 
   /** Installs a handler with the {@linkplain GuardPolicy#defaults() default policy}. */
@@ -45,28 +59,54 @@ public final class LengthGuardExecHandler implements ExecChainHandler {
 
   /**
    * Installs a handler following {@code policy} in {@code builder}'s exec chain and returns {@code
-   * builder}. It goes just before {@link ChainElement#PROTOCOL}: after redirects and retries, and
-   * before {@link ChainElement#CONNECT}, the last place from which a request can be sent again.
+   * builder}. It goes just before {@link ChainElement#RETRY}: inside {@code REDIRECT}, so that each
+   * hop is guarded for the origin it goes to, and outside {@code RETRY}, so that HttpClient's retry
+   * strategy never repeats the guard's own refusals ({@link FramingViolationException} and {@link
+   * BodyTooLargeException} are {@code IOException}s, which it retries for idempotent methods).
    */
   public static HttpClientBuilder install(HttpClientBuilder builder, GuardPolicy policy) {
     requireNonNull(builder, "builder == null");
     requireNonNull(policy, "policy == null");
-    // Not "after RETRY": with automatic retries disabled that element is missing and the builder
-    // silently drops a handler placed after it. PROTOCOL is always there.
-    return builder.addExecInterceptorBefore(ChainElement.PROTOCOL.name(), NAME, create(policy));
+    ClassicGuard guard = new ClassicGuard(policy);
+    // With automatic retries disabled RETRY is missing, and the builder silently drops a handler
+    // placed before it: a stand-in before PROTOCOL (always there) then guards, and passes requests
+    // the first handler already guards.
+    return builder
+        .addExecInterceptorBefore(
+            ChainElement.RETRY.name(), NAME, new LengthGuardExecHandler(guard, false))
+        .addExecInterceptorBefore(
+            ChainElement.PROTOCOL.name(), INNER_NAME, new LengthGuardExecHandler(guard, true));
   }
 
   @Override
   public ClassicHttpResponse execute(
       ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
       throws IOException, HttpException {
-    // The common case allocates nothing: not even the lambda below.
+    // The common case allocates nothing: not even the lambdas below.
     if (ClassicGuard.passesThrough(request)) return chain.proceed(request, scope);
+    if (standIn) {
+      if (scope.clientContext.getAttribute(GUARDED) != null) return chain.proceed(request, scope);
+      return guard(request, scope, chain);
+    }
+    Object before = scope.clientContext.setAttribute(GUARDED, Boolean.TRUE);
+    try {
+      return guard(request, scope, chain);
+    } finally {
+      if (before == null) {
+        scope.clientContext.removeAttribute(GUARDED);
+      } else {
+        scope.clientContext.setAttribute(GUARDED, before);
+      }
+    }
+  }
+
+  private ClassicHttpResponse guard(
+      ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
+      throws IOException, HttpException {
     return guard.execute(
         scope.route.getTargetHost(),
         request,
         copy -> {
-          if (copy == request) return chain.proceed(request, scope);
           // PROTOCOL resets the request's headers from the scope's original before an auth retry:
           // that must be a snapshot of the copy, not the caller's headers nor the copy itself.
           ClassicHttpRequest original = ClassicRequestBuilder.copy(copy).build();
@@ -74,7 +114,15 @@ public final class LengthGuardExecHandler implements ExecChainHandler {
               copy,
               new ExecChain.Scope(
                   scope.exchangeId, scope.route, original, scope.execRuntime, scope.clientContext));
-        });
+        },
+        response -> {
+          // The server refused the request before processing it (RFC 9110 §15.5.12) and may not
+          // have read the body (haproxy closes without reading it): the resend takes a new
+          // connection, and this one goes nowhere near the pool.
+          scope.execRuntime.discardEndpoint();
+          Closer.closeQuietly(response);
+        },
+        scope.execRuntime::isExecutionAborted);
   }
 
   @Override

@@ -8,11 +8,14 @@ import org.apache.hc.client5.http.ClientProtocolException;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
 import org.apache.hc.client5.http.routing.RoutingSupport;
+import org.apache.hc.core5.concurrent.CancellableDependency;
 import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.io.Closer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -58,9 +61,29 @@ public final class LengthGuardHttpClient extends CloseableHttpClient {
     try {
       HttpHost origin = target != null ? target : RoutingSupport.determineHost(request);
       return CloseableHttpResponse.adapt(
-          guard.execute(origin, request, copy -> delegate.executeOpen(target, copy, context)));
+          guard.execute(
+              origin,
+              request,
+              copy -> delegate.executeOpen(target, copy, context),
+              LengthGuardHttpClient::discard,
+              () ->
+                  request instanceof CancellableDependency
+                      && ((CancellableDependency) request).isCancelled()));
     } catch (HttpException e) {
       throw new ClientProtocolException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Closes the 411 and the connection that carried it. The server refused the request before
+   * processing it (RFC 9110 §15.5.12) and may not have read the body (haproxy closes without
+   * reading it), so that connection must not carry the resend.
+   */
+  private static void discard(ClassicHttpResponse response) {
+    if (response instanceof CloseableHttpResponse) {
+      ((CloseableHttpResponse) response).close(CloseMode.IMMEDIATE);
+    } else {
+      Closer.closeQuietly(response);
     }
   }
 

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lengthguard.testing.Payloads;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
 import org.apache.hc.core5.http.nio.entity.AsyncEntityProducerWrapper;
 import org.apache.hc.core5.http.nio.entity.BasicAsyncEntityProducer;
@@ -43,13 +45,39 @@ class AsyncBodiesTest {
   }
 
   @Test
-  void refusesAProducerThatWaitsForDataFromElsewhere() {
+  void waitsForAProducerThatIsMomentarilyEmpty() throws IOException {
+    byte[] payload = Payloads.bytes(40_000);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    AsyncBodies.drain(new Body.LateProducer(payload), out);
+
+    assertThat(out.toByteArray()).isEqualTo(payload);
+  }
+
+  @Test
+  void failsAProducerThatWritesNothingForTheWholeWait() {
     assertThatThrownBy(
-            () -> AsyncBodies.drain(new Body.StalledProducer(), new ByteArrayOutputStream()))
+            () ->
+                AsyncBodies.drain(
+                    new Body.StalledProducer(),
+                    new ByteArrayOutputStream(),
+                    TimeUnit.MILLISECONDS.toNanos(50),
+                    () -> false))
         .isInstanceOf(IOException.class)
         .hasMessageEndingWith(
-            " stopped after 0 bytes without ending its body, so it cannot be frozen before"
-                + " sending; send a body of known length, or use a producer that writes when"
-                + " asked");
+            " wrote nothing for 50 ms after 0 bytes without ending its body or asking for output");
+  }
+
+  @Test
+  void stopsWaitingWhenCanceled() {
+    assertThatThrownBy(
+            () ->
+                AsyncBodies.drain(
+                    new Body.StalledProducer(),
+                    new ByteArrayOutputStream(),
+                    AsyncBodies.STALL_NANOS,
+                    () -> true))
+        .isInstanceOf(InterruptedIOException.class)
+        .hasMessage("canceled");
   }
 }

@@ -7,6 +7,7 @@ import io.lengthguard.testing.Wire;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +20,12 @@ import org.apache.hc.client5.http.async.methods.DeflatingGzipEntityProducer;
 import org.apache.hc.client5.http.entity.GzipCompressingEntity;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.io.entity.AbstractHttpEntity;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.entity.InputStreamEntity;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
+import org.apache.hc.core5.http.nio.entity.AsyncEntityProducerWrapper;
 import org.apache.hc.core5.http.nio.entity.BasicAsyncEntityProducer;
 import org.apache.hc.core5.http.nio.entity.StringAsyncEntityProducer;
 
@@ -63,6 +66,73 @@ enum Body {
     @Override
     AsyncEntityProducer producer(byte[] payload) {
       return new OneShotProducer(payload);
+    }
+  },
+  /**
+   * A one-shot body whose producer is momentarily empty: it writes nothing on every other call and
+   * asks for output a moment later, as a producer fed by another thread does.
+   */
+  LATE {
+    @Override
+    HttpEntity entity(byte[] payload) {
+      return ONE_SHOT.entity(payload);
+    }
+
+    @Override
+    AsyncEntityProducer producer(byte[] payload) {
+      return new LateProducer(payload);
+    }
+  },
+  /**
+   * A body of unknown length that says it is repeatable but writes its bytes only once: written
+   * again, it is empty, as a stream-backed body that forgot to say it is one-shot.
+   */
+  REPLAYS_EMPTY {
+    @Override
+    HttpEntity entity(byte[] payload) {
+      return new AbstractHttpEntity(ContentType.APPLICATION_OCTET_STREAM, null, true) {
+        private boolean written;
+
+        @Override
+        public boolean isRepeatable() {
+          return true;
+        }
+
+        @Override
+        public long getContentLength() {
+          return -1;
+        }
+
+        @Override
+        public InputStream getContent() {
+          return new ByteArrayInputStream(written ? new byte[0] : payload);
+        }
+
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+          if (!written) out.write(payload);
+          written = true;
+        }
+
+        @Override
+        public boolean isStreaming() {
+          return false;
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+
+    @Override
+    AsyncEntityProducer producer(byte[] payload) {
+      // Rewinding does nothing: a second run finds the body at its end.
+      return new AsyncEntityProducerWrapper(new OneShotProducer(payload)) {
+        @Override
+        public boolean isRepeatable() {
+          return true;
+        }
+      };
     }
   },
   /** A gzip-compressed body: unknown length, {@code Content-Encoding: gzip}. */
@@ -183,6 +253,161 @@ enum Body {
       }
       ended = true;
       channel.endStream();
+    }
+
+    @Override
+    public void releaseResources() {}
+  }
+
+  /**
+   * A one-shot producer fed by another thread: before each chunk it writes nothing, however often
+   * it is called, until its feeder has the chunk (5 ms later) and asks for output.
+   */
+  static final class LateProducer implements AsyncEntityProducer {
+    private final OneShotProducer producer;
+    private boolean ready;
+    private boolean waiting;
+
+    LateProducer(byte[] payload) {
+      this.producer = new OneShotProducer(payload);
+    }
+
+    @Override
+    public boolean isRepeatable() {
+      return false;
+    }
+
+    @Override
+    public void failed(Exception cause) {}
+
+    @Override
+    public long getContentLength() {
+      return -1;
+    }
+
+    @Override
+    public String getContentType() {
+      return ContentType.APPLICATION_OCTET_STREAM.toString();
+    }
+
+    @Override
+    public String getContentEncoding() {
+      return null;
+    }
+
+    @Override
+    public boolean isChunked() {
+      return false;
+    }
+
+    @Override
+    public Set<String> getTrailerNames() {
+      return Collections.emptySet();
+    }
+
+    @Override
+    public int available() {
+      return producer.available();
+    }
+
+    @Override
+    public synchronized void produce(DataStreamChannel channel) throws IOException {
+      if (ready) {
+        ready = false;
+        producer.produce(channel);
+        return;
+      }
+      if (waiting) return;
+      waiting = true;
+      Thread feeder =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(5);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                synchronized (this) {
+                  waiting = false;
+                  ready = true;
+                }
+                channel.requestOutput();
+              });
+      feeder.setDaemon(true);
+      feeder.start();
+    }
+
+    @Override
+    public void releaseResources() {}
+  }
+
+  /** A one-shot producer that never ends; it counts what it wrote. */
+  static final class EndlessProducer implements AsyncEntityProducer {
+    private final java.util.concurrent.atomic.AtomicLong written =
+        new java.util.concurrent.atomic.AtomicLong();
+    private final ByteBuffer chunk = ByteBuffer.wrap(Payloads.bytes(8192));
+
+    /** Waits until {@code bytes} were written, up to 10 s. */
+    void awaitBytes(long bytes) throws InterruptedException {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      while (written.get() < bytes && System.nanoTime() < deadline) Thread.sleep(1);
+      assertThat(written.get()).as("bytes written").isGreaterThanOrEqualTo(bytes);
+    }
+
+    /** Returns true once no byte was written for 200 ms, within 5 s. */
+    boolean awaitStopped() throws InterruptedException {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+      while (System.nanoTime() < deadline) {
+        long before = written.get();
+        Thread.sleep(200);
+        if (written.get() == before) return true;
+      }
+      return false;
+    }
+
+    @Override
+    public boolean isRepeatable() {
+      return false;
+    }
+
+    @Override
+    public void failed(Exception cause) {}
+
+    @Override
+    public long getContentLength() {
+      return -1;
+    }
+
+    @Override
+    public String getContentType() {
+      return null;
+    }
+
+    @Override
+    public String getContentEncoding() {
+      return null;
+    }
+
+    @Override
+    public boolean isChunked() {
+      return true;
+    }
+
+    @Override
+    public Set<String> getTrailerNames() {
+      return Collections.emptySet();
+    }
+
+    @Override
+    public int available() {
+      return chunk.capacity();
+    }
+
+    @Override
+    public synchronized void produce(DataStreamChannel channel) throws IOException {
+      ByteBuffer view = chunk.duplicate();
+      written.addAndGet(channel.write(view));
+      channel.requestOutput();
     }
 
     @Override

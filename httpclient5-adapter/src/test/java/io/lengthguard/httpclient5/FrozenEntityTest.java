@@ -56,9 +56,15 @@ class FrozenEntityTest {
   }
 
   @Test
-  void keepsTheContentCodingOfTheEntityItWasFrozenFrom() {
-    FrozenEntity entity = FrozenEntity.of(body, "text/plain", "gzip");
+  void aFrozenCopyOfAOneShotEntityStaysOneShot() {
+    assertThat(FrozenEntity.of(body, null, null, true).isRepeatable()).isFalse();
+  }
 
+  @Test
+  void keepsTheContentCodingOfTheEntityItWasFrozenFrom() {
+    FrozenEntity entity = FrozenEntity.of(body, "text/plain", "gzip", false);
+
+    assertThat(entity.isRepeatable()).isTrue();
     assertThat(entity.getContentType()).isEqualTo("text/plain");
     assertThat(entity.getContentEncoding()).isEqualTo("gzip");
     assertThat(entity)

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.apache.hc.core5.http.Header;
@@ -87,8 +89,12 @@ abstract class GuardContract {
     return URI.create("http://127.0.0.1:" + server.getPort() + "/upload");
   }
 
+  /**
+   * Returns a policy in {@code mode} that reads nothing ahead, so that a body of unknown length
+   * streams as HttpClient frames it and takes the 411 path.
+   */
   static GuardPolicy policy(GuardMode mode) {
-    return GuardPolicy.builder().mode(mode).build();
+    return GuardPolicy.builder().mode(mode).prebufferBytes(0).build();
   }
 
   RecordedRequest take() throws InterruptedException {
@@ -166,6 +172,7 @@ abstract class GuardContract {
     GuardPolicy policy =
         GuardPolicy.builder()
             .mode(GuardMode.RETRY_ON_411)
+            .prebufferBytes(0)
             .buffering(Buffering.inMemory(32 * MIB))
             .build();
     GuardedClient client = client(policy, true);
@@ -205,7 +212,11 @@ abstract class GuardContract {
   void expectContinueGetsThe411BeforeTheBody(Body body) throws Exception {
     server.setDispatcher(new Origins.EarlyLengthRequired(1));
     GuardPolicy policy =
-        GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).expectContinue(true).build();
+        GuardPolicy.builder()
+            .mode(GuardMode.RETRY_ON_411)
+            .prebufferBytes(0)
+            .expectContinue(true)
+            .build();
     GuardedClient client = client(policy);
     byte[] payload = body.payload(8 * KIB);
 
@@ -282,7 +293,12 @@ abstract class GuardContract {
           }
         };
     GuardedClient client =
-        client(GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).listener(listener).build());
+        client(
+            GuardPolicy.builder()
+                .mode(GuardMode.RETRY_ON_411)
+                .prebufferBytes(0)
+                .listener(listener)
+                .build());
     List<Header> headers = new ArrayList<>();
     for (String field : fields.split("\\|")) {
       int colon = field.indexOf(':');
@@ -322,6 +338,7 @@ abstract class GuardContract {
     GuardPolicy policy =
         GuardPolicy.builder()
             .mode(GuardMode.RETRY_ON_411)
+            .prebufferBytes(0)
             .buffering(Buffering.inMemory(KIB))
             .build();
     GuardedClient client = client(policy);
@@ -392,7 +409,12 @@ abstract class GuardContract {
           }
         };
     GuardedClient client =
-        client(GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).listener(listener).build());
+        client(
+            GuardPolicy.builder()
+                .mode(GuardMode.RETRY_ON_411)
+                .prebufferBytes(0)
+                .listener(listener)
+                .build());
 
     assertThat(client.post(uri(), Body.ONE_SHOT, Body.ONE_SHOT.payload(3000)).code())
         .isEqualTo(200);
@@ -411,6 +433,7 @@ abstract class GuardContract {
     GuardPolicy policy =
         GuardPolicy.builder()
             .mode(GuardMode.RETRY_ON_411)
+            .prebufferBytes(0)
             .expectContinue(true)
             .buffering(Buffering.inMemory(32 * MIB))
             .build();
@@ -430,10 +453,12 @@ abstract class GuardContract {
   void authChallengeOnAFrozenSendKeepsTheCallerHeaders() throws Exception {
     server.setDispatcher(new Origins.BasicAuth());
     GuardedClient client = client(policy(GuardMode.PREBUFFER));
-    byte[] payload = Body.ONE_SHOT.payload(4 * KIB);
+    // A repeatable body: HttpClient answers a challenge only with a body it may send again, and a
+    // frozen one-shot body stays one-shot.
+    byte[] payload = Body.REPEATABLE.payload(4 * KIB);
 
     GuardedClient.Reply reply =
-        client.post(uri(), Body.ONE_SHOT, payload, new BasicHeader("X-Caller", "kept"));
+        client.post(uri(), Body.REPEATABLE, payload, new BasicHeader("X-Caller", "kept"));
 
     assertThat(reply.code()).isEqualTo(200);
     assertThat(server.getRequestCount()).isEqualTo(2);
@@ -444,6 +469,224 @@ abstract class GuardContract {
     Wire.assertExactLength(authorized, payload);
     assertThat(authorized.getHeaders().get("X-Caller")).isEqualTo("kept");
     assertThat(authorized.getHeaders().get("Authorization")).isEqualTo(Origins.BasicAuth.EXPECTED);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Body.class,
+      names = {"REPEATABLE", "ONE_SHOT"})
+  void defaultPolicySendsABodyUpToTheReadAheadWithItsLengthAtOnce(Body body) throws Exception {
+    GuardedClient client = client(GuardPolicy.defaults());
+    byte[] payload = body.payload((int) GuardPolicy.DEFAULT_PREBUFFER_BYTES);
+
+    GuardedClient.Reply reply = client.post(uri(), body, payload);
+
+    assertThat(reply.code()).isEqualTo(200);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    Wire.assertExactLength(take(), payload);
+  }
+
+  @Test
+  void aBodyThatReplaysEmptyIsResentWithTheBytesOfItsFirstSend() throws Exception {
+    // Finding 1: the body claims to be repeatable, but written again it is empty. The guard never
+    // writes it again: the resend carries what the first send wrote.
+    GuardedClient client = client(policy(GuardMode.RETRY_ON_411));
+    byte[] payload = Body.REPLAYS_EMPTY.payload(8 * KIB);
+
+    GuardedClient.Reply reply = client.post(uri(), Body.REPLAYS_EMPTY, payload);
+
+    assertThat(reply.code()).isEqualTo(200);
+    assertThat(reply.body()).isEqualTo(String.valueOf(payload.length));
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    Wire.assertChunked(take());
+    Wire.assertExactLength(take(), payload);
+  }
+
+  @Test
+  void callerContentLengthIsReportedAsTheCallersLength() throws Exception {
+    List<FreezeReason> reasons = new CopyOnWriteArrayList<>();
+    GuardListener listener =
+        new GuardListener() {
+          @Override
+          public void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
+            reasons.add(reason);
+          }
+        };
+    GuardedClient client =
+        client(GuardPolicy.builder().mode(GuardMode.ADAPTIVE).listener(listener).build());
+    byte[] payload = Body.ONE_SHOT.payload(4 * KIB);
+
+    assertThat(
+            client
+                .post(uri(), Body.ONE_SHOT, payload, new BasicHeader("Content-Length", "4096"))
+                .code())
+        .isEqualTo(200);
+
+    assertThat(reasons).containsExactly(FreezeReason.CALLER_LENGTH);
+    Wire.assertExactLength(take(), payload);
+  }
+
+  @Test
+  void aFramingRefusalOfAnIdempotentRequestIsNotRetried() throws Exception {
+    // Finding 9: HttpClient's retry strategy repeats an IOException on a PUT; the guard's own
+    // refusal must not be repeated (nor the body read again).
+    List<FindingCode> findings = new CopyOnWriteArrayList<>();
+    GuardListener listener =
+        new GuardListener() {
+          @Override
+          public void framingFinding(Origin origin, FramingFinding finding) {
+            findings.add(finding.code());
+          }
+        };
+    GuardedClient client =
+        client(GuardPolicy.builder().mode(GuardMode.ADAPTIVE).listener(listener).build());
+    byte[] payload = Body.REPEATABLE.payload(4 * KIB);
+
+    assertThatThrownBy(
+            () ->
+                client.send(
+                    "PUT",
+                    uri(),
+                    Body.REPEATABLE,
+                    payload,
+                    new BasicHeader("Content-Length", "4095")))
+        .isInstanceOf(FramingViolationException.class);
+
+    assertThat(findings).containsExactly(FindingCode.LENGTH_MISMATCH);
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @Test
+  void aBodyTooLargeForPrebufferOnAnIdempotentRequestIsNotRetried() throws Exception {
+    List<Long> tooLarge = new CopyOnWriteArrayList<>();
+    GuardListener listener =
+        new GuardListener() {
+          @Override
+          public void bodyTooLarge(Origin origin, long limit, long bytesRead) {
+            tooLarge.add(bytesRead);
+          }
+        };
+    GuardedClient client =
+        client(
+            GuardPolicy.builder()
+                .mode(GuardMode.PREBUFFER)
+                .buffering(Buffering.inMemory(KIB))
+                .listener(listener)
+                .build());
+
+    assertThatThrownBy(
+            () -> client.send("PUT", uri(), Body.REPEATABLE, Body.REPEATABLE.payload(4 * KIB)))
+        .isInstanceOf(BodyTooLargeException.class);
+
+    assertThat(tooLarge).hasSize(1);
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  static Stream<Arguments> emptyBodies() {
+    return Stream.of("POST", "PUT", "PATCH", "GET", "HEAD", "DELETE")
+        .flatMap(
+            method -> Stream.of(null, Body.KNOWN, Body.ONE_SHOT).map(b -> Arguments.of(method, b)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("emptyBodies")
+  void anEmptyBodyCarriesContentLengthZeroOnlyWhereTheMethodTakesABody(
+      String method, @Nullable Body body) throws Exception {
+    StrictOrigin strict = new StrictOrigin();
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            // A response to HEAD has no body (RFC 9110 §9.3.2).
+            if ("HEAD".equals(request.getMethod())) return new MockResponse.Builder().build();
+            return strict.dispatch(request);
+          }
+        });
+    GuardedClient client = client(GuardPolicy.defaults());
+
+    assertThat(client.send(method, uri(), body, new byte[0]).code()).isEqualTo(200);
+
+    RecordedRequest request = take();
+    assertThat(request.getHeaders().get("Transfer-Encoding")).isNull();
+    if (Framing.bodyless(method)) {
+      assertThat(request.getHeaders().values("Content-Length")).isEmpty();
+    } else {
+      assertThat(request.getHeaders().values("Content-Length")).containsExactly("0");
+    }
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = GuardMode.class,
+      names = {"RETRY_ON_411", "ADAPTIVE"})
+  void defaultSetupRecoversAnEarly411OnABodyPastTheReadAhead(GuardMode mode) throws Exception {
+    // haproxy answers 411 and closes without reading the body; no early-response connections.
+    server.setDispatcher(new Origins.EarlyLengthRequired(1));
+    GuardPolicy policy =
+        GuardPolicy.builder().mode(mode).buffering(Buffering.inMemory(32 * MIB)).build();
+    GuardedClient client = client(policy, false);
+    byte[] payload = Body.ONE_SHOT.payload(16 * MIB);
+
+    assertThat(client.post(uri(), Body.ONE_SHOT, payload).code()).isEqualTo(200);
+    assertThat(client.post(uri(), Body.ONE_SHOT, payload).code()).isEqualTo(200);
+
+    RecordedRequest first = take();
+    assertThat(first.getHeaders().get("Expect")).isEqualTo("100-continue");
+    assertThat(first.getBodySize()).isZero();
+    Wire.assertExactLength(take(), payload);
+    if (mode == GuardMode.ADAPTIVE) {
+      // Learned from the first 411: the next body goes with its length at once.
+      assertThat(server.getRequestCount()).isEqualTo(3);
+      Wire.assertExactLength(take(), payload);
+    } else {
+      assertThat(server.getRequestCount()).isEqualTo(4);
+    }
+  }
+
+  /**
+   * Finding 10: after a redirect, the origin that answered 411 is learned, not the first one. Run
+   * by the handlers, which sit inside HttpClient's redirects.
+   */
+  void assertTheOriginThatAnswered411IsLearned() throws Exception {
+    List<Origin> refused = new CopyOnWriteArrayList<>();
+    GuardListener listener =
+        new GuardListener() {
+          @Override
+          public void lengthRequired(Origin origin, boolean lengthSent) {
+            refused.add(origin);
+          }
+        };
+    try (MockWebServer target = Servers.strictOrigin()) {
+      String location = "http://127.0.0.1:" + target.getPort() + "/upload";
+      server.setDispatcher(
+          new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+              return new MockResponse.Builder().code(307).addHeader("Location", location).build();
+            }
+          });
+      GuardedClient client =
+          client(
+              GuardPolicy.builder()
+                  .mode(GuardMode.ADAPTIVE)
+                  .prebufferBytes(0)
+                  .listener(listener)
+                  .build());
+      byte[] payload = Body.REPEATABLE.payload(4 * KIB);
+
+      assertThat(client.post(uri(), Body.REPEATABLE, payload).code()).isEqualTo(200);
+      assertThat(client.post(uri(), Body.REPEATABLE, payload).code()).isEqualTo(200);
+
+      Origin answered = Origin.of("http", "127.0.0.1", target.getPort());
+      assertThat(refused).containsExactly(answered);
+      assertThat(target.getRequestCount()).isEqualTo(3);
+      Wire.assertChunked(target.takeRequest());
+      Wire.assertExactLength(target.takeRequest(), payload);
+      // Learned: the second body goes to the origin that wanted a length with its length.
+      Wire.assertExactLength(target.takeRequest(), payload);
+      server.setDispatcher(new StrictOrigin());
+    }
   }
 
   static void awaitNoLeasedConnection(GuardedClient client) throws InterruptedException {

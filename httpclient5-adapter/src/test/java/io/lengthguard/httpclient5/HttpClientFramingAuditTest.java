@@ -266,7 +266,8 @@ class HttpClientFramingAuditTest {
   @EnumSource(Kind.class)
   void auditSeesTheGuardsResendWithItsExactLength(Kind kind) throws Exception {
     server.setDispatcher(new StrictOrigin());
-    GuardPolicy policy = GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).build();
+    GuardPolicy policy =
+        GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).prebufferBytes(0).build();
     HttpClientFramingAudit audit = HttpClientFramingAudit.strict(both);
     Sender client =
         kind == Kind.CLASSIC

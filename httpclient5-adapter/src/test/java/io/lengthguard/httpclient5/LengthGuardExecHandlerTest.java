@@ -48,6 +48,11 @@ class LengthGuardExecHandlerTest extends GuardContract {
   }
 
   @Test
+  void theOriginThatAnswered411AfterARedirectIsLearned() throws Exception {
+    assertTheOriginThatAnswered411IsLearned();
+  }
+
+  @Test
   void installRejectsNull() {
     HttpClientBuilder builder = HttpClients.custom();
     assertThatThrownBy(() -> LengthGuardExecHandler.install(null))
