@@ -1,6 +1,7 @@
 package io.lengthguard.jdk;
 
 import io.lengthguard.FrozenBody;
+import io.lengthguard.Origin;
 import io.lengthguard.OutgoingBody;
 import io.lengthguard.Transport;
 import java.io.IOException;
@@ -129,6 +130,13 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
       builder.header(CONTENT_DIGEST, digest);
     }
     return builder.build();
+  }
+
+  /** Returns the origin of the URI that answered, where the client followed a redirect away. */
+  @Override
+  public @Nullable Origin answeredBy(HttpResponse<T> response) {
+    Origin answered = LengthGuardHttpClient.origin(response.uri());
+    return answered.equals(LengthGuardHttpClient.origin(request.uri())) ? null : answered;
   }
 
   @Override

@@ -468,6 +468,44 @@ class LengthGuardHttpClientTest {
   }
 
   @Test
+  void a411AfterARedirectIsCountedForTheOriginThatAnsweredIt() throws Exception {
+    MockWebServer other = newServer(List.of(Protocol.HTTP_1_1));
+    other.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return new MockResponse.Builder().code(411).body("Length Required").build();
+          }
+        });
+    Origin otherOrigin = Origin.of("http", "127.0.0.1", other.getPort());
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(307)
+            .addHeader("Location", "http://127.0.0.1:" + other.getPort() + "/upload")
+            .build());
+    HttpClient client =
+        LengthGuardHttpClient.wrap(
+            HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.ALWAYS)
+                .build(),
+            policy(GuardMode.ADAPTIVE));
+    byte[] payload = Payloads.bytes(KIB);
+
+    HttpResponse<String> response =
+        client.send(post(body("ofInputStream", payload)), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(411);
+    Wire.assertExactLength(take(), payload);
+    Wire.assertExactLength(other.takeRequest(30, SECONDS), payload);
+    assertThat(listener.events())
+        .containsExactly(
+            "bodyFrozen " + origin + " 1024 READ_AHEAD",
+            "lengthRequired " + otherOrigin + " lengthSent=true",
+            "gaveUp " + otherOrigin + " LENGTH_REFUSED");
+  }
+
+  @Test
   void the411sStreamIsClosedAndTheResendGetsTheCallersHandler() throws Exception {
     server.setDispatcher(strict);
     HttpClient client = guarded(policyBuilder(GuardMode.RETRY_ON_411).prebufferBytes(0).build());

@@ -54,4 +54,14 @@ final class RecordingListener implements GuardListener {
   public void framingFinding(Origin origin, FramingFinding finding) {
     add("framingFinding " + origin + " " + finding.code());
   }
+
+  @Override
+  public void bodyNotRead(Origin origin, long bytesWritten, int status) {
+    add("bodyNotRead " + origin + " " + status);
+  }
+
+  @Override
+  public void overBudget(Origin origin, long budget) {
+    add("overBudget " + origin + " " + budget);
+  }
 }
