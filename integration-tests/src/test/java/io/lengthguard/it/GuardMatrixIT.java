@@ -181,7 +181,8 @@ final class GuardMatrixIT {
       try {
         reply = counted.client().post(running.uri(path), cell.body(), payload, writes);
       } catch (java.io.IOException e) {
-        assertThat(e)
+        // java.net.http says "header parser received no bytes", caused by the broken pipe.
+        assertThat(cell.client() == ClientKind.JDK ? rootCause(e) : e)
             .as("the transport's failure")
             .hasMessageMatching("(?s).*(Broken pipe|reset).*");
         assertThat(gateways.backend().received(path)).as("requests at the backend").isEmpty();
@@ -205,9 +206,12 @@ final class GuardMatrixIT {
             .flatMap(cells -> cells)
             .toList();
 
-    assertThat(all).hasSize(464).doesNotHaveDuplicates();
+    assertThat(all).hasSize(616).doesNotHaveDuplicates();
     assertThat(asserted).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(all);
-    assertThat(racesEarly411().map(Cell::toString))
+    assertThat(racesEarly411().filter(cell -> cell.client() == ClientKind.JDK))
+        .hasSize(Runtime.version().feature() >= 21 ? 8 : 10)
+        .allMatch(cell -> cell.gateway() == Gateway.HAPROXY && cell.size() >= MIB);
+    assertThat(racesEarly411().filter(cell -> cell.client() != ClientKind.JDK).map(Cell::toString))
         .containsExactlyInAnyOrder(
             "haproxy, HttpClient5 classic, RETRY_ON_411, 1 MiB, unknown length",
             "haproxy, HttpClient5 classic, RETRY_ON_411, 1 MiB, one-shot",
@@ -243,7 +247,32 @@ final class GuardMatrixIT {
 
   /** Cells whose outcome depends on timing: see {@link #losesNothingWhenItRacesAnEarly411}. */
   static Stream<Cell> racesEarly411() {
-    return matrix().filter(cell -> classicRacesEarly411(cell) || asyncLosesEarly411(cell));
+    return matrix()
+        .filter(
+            cell ->
+                classicRacesEarly411(cell) || asyncLosesEarly411(cell) || jdkRacesEarly411(cell));
+  }
+
+  /**
+   * Returns true where java.net.http races haproxy's close: a body of 1 MiB or more streamed
+   * chunked is cut by {@code Broken pipe}, and the client reads the 411 in some runs (it reads the
+   * response after a failed write) and fails with {@code IOException: HTTP/1.1 header parser
+   * received no bytes} in others. On Java 17 {@code expectContinue(true)} does not help: the guard
+   * leaves {@code Expect: 100-continue} out there, as Java 17's client hangs on a 411 in answer.
+   */
+  static boolean jdkRacesEarly411(Cell cell) {
+    return cell.client() == ClientKind.JDK
+        && cell.gateway().lengthRequiredReply() == LengthRequiredReply.CLOSES_WITHOUT_READING_BODY
+        && cell.body() != BodyKind.KNOWN
+        && cell.mode() != GuardMode.PREBUFFER
+        && (!cell.expectContinue() || Runtime.version().feature() < 21)
+        && cell.size() >= MIB;
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null) cause = cause.getCause();
+    return cause;
   }
 
   /**
@@ -255,7 +284,8 @@ final class GuardMatrixIT {
   static Stream<Cell> matrix() {
     List<Cell> cells = new ArrayList<>();
     for (Gateway gateway : Gateway.values()) {
-      for (ClientKind client : List.of(ClientKind.OKHTTP, ClientKind.CLASSIC, ClientKind.ASYNC)) {
+      for (ClientKind client :
+          List.of(ClientKind.OKHTTP, ClientKind.CLASSIC, ClientKind.ASYNC, ClientKind.JDK)) {
         for (GuardMode mode : GuardMode.values()) {
           for (int size : SIZES) {
             for (BodyKind body : BodyKind.values()) {
@@ -278,7 +308,10 @@ final class GuardMatrixIT {
 
   /** Returns true for the cells in which the guard gets the 411 and recovers. */
   static boolean recovers(Cell cell) {
-    return !losesEarly411(cell) && !classicRacesEarly411(cell) && !asyncLosesEarly411(cell);
+    return !losesEarly411(cell)
+        && !classicRacesEarly411(cell)
+        && !asyncLosesEarly411(cell)
+        && !jdkRacesEarly411(cell);
   }
 
   /**
@@ -331,10 +364,15 @@ final class GuardMatrixIT {
    * byte, so it goes once with {@code Content-Length: 0}, whatever the mode.
    */
   private static boolean emptyReadAhead(Cell cell) {
-    return cell.client() == ClientKind.OKHTTP
+    return runsOnce(cell)
         && cell.size() == 0
         && cell.body() != BodyKind.KNOWN
         && cell.mode() != GuardMode.PREBUFFER;
+  }
+
+  /** Returns true for a client through core's exchange, which runs the caller's body once. */
+  private static boolean runsOnce(Cell cell) {
+    return cell.client() == ClientKind.OKHTTP || cell.client() == ClientKind.JDK;
   }
 
   private static GuardEvents expectedEvents(Cell cell) {
@@ -358,11 +396,7 @@ final class GuardMatrixIT {
       case ONE_SHOT -> 1;
       // Core's exchange runs a body once and resends what it captured.
       case UNKNOWN ->
-          cell.client() == ClientKind.OKHTTP
-                  || cell.mode() == GuardMode.PREBUFFER
-                  || cell.expectContinue()
-              ? 1
-              : 2;
+          runsOnce(cell) || cell.mode() == GuardMode.PREBUFFER || cell.expectContinue() ? 1 : 2;
     };
   }
 
