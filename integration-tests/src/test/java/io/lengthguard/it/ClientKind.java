@@ -31,6 +31,13 @@ enum ClientKind {
     GuardedClient open(GuardPolicy policy) {
       return GuardedAsync.open(policy);
     }
+  },
+  /** The JDK's own {@code java.net.http.HttpClient}, wrapped. */
+  JDK("java.net.http") {
+    @Override
+    GuardedClient open(GuardPolicy policy) {
+      return GuardedJdk.open(policy);
+    }
   };
 
   private final String displayName;

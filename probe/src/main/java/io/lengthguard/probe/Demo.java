@@ -85,6 +85,8 @@ final class Demo {
             "HttpClient5",
             "ADAPTIVE" + INSTALLED,
             HttpClient5Sender.installed(policy(GuardMode.ADAPTIVE))));
+    cases.add(DemoCase.bare("JDK", JdkSender.bare()));
+    addGuarded(cases, "JDK", JdkSender::wrapped);
     return cases;
   }
 
@@ -232,6 +234,14 @@ final class Demo {
               format,
               "HttpClient5",
               "LengthGuardHttpClient.wrap(HttpClients.createDefault(), policy)"));
+    }
+    if (guarded(rows, "JDK")) {
+      ways.append(
+          String.format(
+              Locale.ROOT,
+              format,
+              "JDK",
+              "LengthGuardHttpClient.wrap(HttpClient.newHttpClient(), policy)"));
     }
     if (rows.stream().anyMatch(r -> r.demoCase().mode().endsWith(INSTALLED))) {
       ways.append(

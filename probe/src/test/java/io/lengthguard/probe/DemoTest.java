@@ -62,15 +62,22 @@ class DemoTest {
                 + row("HttpClient5", "ADAPTIVE", "chunked, length", BYTES, 2, "200 OK")
                 + row("HttpClient5", "ADAPTIVE 2nd", "length", BYTES, 1, "200 OK")
                 + row("HttpClient5", "ADAPTIVE *", "chunked, length", BYTES, 2, "200 OK")
+                + row("JDK", "none", "chunked", BYTES, 1, "411 Length Required")
+                + row("JDK", "default", "length", BYTES, 1, "200 OK")
+                + row("JDK", "PREBUFFER", "length", BYTES, 1, "200 OK")
+                + row("JDK", "RETRY_ON_411", "chunked, length", BYTES, 2, "200 OK")
+                + row("JDK", "ADAPTIVE", "chunked, length", BYTES, 2, "200 OK")
+                + row("JDK", "ADAPTIVE 2nd", "length", BYTES, 1, "200 OK")
                 + "\n"
                 + "Guarded calls, with policy set to the row's mode:\n"
                 + "  OkHttp       addInterceptor(LengthGuardInterceptor.create(policy))\n"
                 + "  HttpClient5  LengthGuardHttpClient.wrap(HttpClients.createDefault(), policy)\n"
+                + "  JDK          LengthGuardHttpClient.wrap(HttpClient.newHttpClient(), policy)\n"
                 + "  *            LengthGuardExecHandler.install(HttpClients.custom(), policy)\n"
                 + "  default: GuardPolicy.defaults(), ADAPTIVE with a 1 MiB read-ahead.\n"
                 + "  RETRY_ON_411, ADAPTIVE: prebufferBytes(0), as a body past the read-ahead goes.\n")
-        .contains("Without LengthGuard: 2 of 2 calls got 411 Length Required.\n")
-        .contains("Through LengthGuard: 11 of 11 calls succeeded.\n");
+        .contains("Without LengthGuard: 3 of 3 calls got 411 Length Required.\n")
+        .contains("Through LengthGuard: 16 of 16 calls succeeded.\n");
     assertThat(run.out().lines())
         .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
   }
@@ -142,6 +149,27 @@ class DemoTest {
   }
 
   @Test
+  void jdkCallsGoChunkedBareAndWithTheExactLengthGuarded() throws Exception {
+    try (Sender bare = JdkSender.bare();
+        Sender retry =
+            JdkSender.wrapped(
+                GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).prebufferBytes(0).build())) {
+      DemoCase bareJdk = DemoCase.bare("JDK", bare);
+      DemoCase retryJdk = DemoCase.guarded("JDK", "RETRY_ON_411", retry);
+
+      assertThat(Demo.call(server, "/jdk", bareJdk))
+          .isEqualTo(new Demo.Row(bareJdk, "chunked", BYTES, 1, 411, null));
+      assertThat(Demo.call(server, "/jdk-retry", retryJdk))
+          .isEqualTo(new Demo.Row(retryJdk, "chunked, length", BYTES, 2, 200, null));
+      assertThat(server.received("/jdk-retry"))
+          .containsExactly(
+              new StrictServer.Received("/jdk-retry", "chunked", BYTES, 411),
+              new StrictServer.Received("/jdk-retry", "length", BYTES, 200));
+      assertThat(server.bodies("/jdk-retry")).containsExactly(PAYLOAD, PAYLOAD);
+    }
+  }
+
+  @Test
   void adaptiveHttpClient5BuiltWithTheExecHandlerSendsTheLengthAtOnceOnItsSecondCall()
       throws Exception {
     try (Sender adaptive =
@@ -159,7 +187,7 @@ class DemoTest {
   }
 
   @Test
-  void demoCasesCoverEveryModeForBothClientsAndBothWaysIntoHttpClient5() throws Exception {
+  void demoCasesCoverEveryModeForEachClientAndBothWaysIntoHttpClient5() throws Exception {
     List<DemoCase> cases = Demo.cases();
     try {
       assertThat(cases)
@@ -177,12 +205,19 @@ class DemoTest {
               "HttpClient5 RETRY_ON_411 true",
               "HttpClient5 ADAPTIVE true",
               "HttpClient5 ADAPTIVE 2nd true",
-              "HttpClient5 ADAPTIVE * true");
+              "HttpClient5 ADAPTIVE * true",
+              "JDK none false",
+              "JDK default true",
+              "JDK PREBUFFER true",
+              "JDK RETRY_ON_411 true",
+              "JDK ADAPTIVE true",
+              "JDK ADAPTIVE 2nd true");
       // Each second ADAPTIVE call goes through the same client, which remembers the origin.
       assertThat(cases.get(5).sender()).isSameAs(cases.get(4).sender());
       assertThat(cases.get(11).sender()).isSameAs(cases.get(10).sender());
+      assertThat(cases.get(18).sender()).isSameAs(cases.get(17).sender());
       // Every other case has a client of its own: no other state carries over.
-      assertThat(cases.stream().map(DemoCase::sender).distinct()).hasSize(11);
+      assertThat(cases.stream().map(DemoCase::sender).distinct()).hasSize(16);
     } finally {
       for (DemoCase demoCase : cases) demoCase.sender().close();
     }

@@ -1,0 +1,259 @@
+package io.lengthguard.jdk;
+
+import io.lengthguard.FrozenBody;
+import io.lengthguard.Origin;
+import io.lengthguard.OutgoingBody;
+import io.lengthguard.Transport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Sends the exchange's bodies through the wrapped client, each in a copy of the caller's request
+ * that keeps its every header, timeout, version and expect-continue setting, with the caller's body
+ * handler (and push promise handler). A send made for {@code send} uses the client's blocking
+ * {@code send}; one made for {@code sendAsync} uses its {@code sendAsync} and waits on the guard's
+ * thread, so that canceling the caller's future cancels the client's.
+ */
+final class JdkTransport<T> implements Transport<HttpResponse<T>> {
+  static final String CONTENT_DIGEST = "Content-Digest";
+
+  /**
+   * Whether the guard may add {@code Expect: 100-continue}. Java 17's client never completes a
+   * request that gets a final status instead of 100 (Continue): the call hangs, its timeout
+   * included (seen on 17.0.15; Java 25 returns the 411). A 411 handed back beats a hang, so the
+   * guard adds it from Java 21 on; a caller's own {@code expectContinue(true)} is kept as it is.
+   */
+  static final boolean ADDS_EXPECT_CONTINUE = Runtime.version().feature() >= 21;
+
+  private final HttpClient client;
+  private final HttpRequest request;
+  private final HttpResponse.BodyHandler<T> handler;
+  private final boolean async;
+  private final HttpResponse.@Nullable PushPromiseHandler<T> pushes;
+  private volatile boolean canceled;
+  private volatile @Nullable CompletableFuture<HttpResponse<T>> inFlight;
+
+  private JdkTransport(
+      HttpClient client,
+      HttpRequest request,
+      HttpResponse.BodyHandler<T> handler,
+      boolean async,
+      HttpResponse.@Nullable PushPromiseHandler<T> pushes) {
+    this.client = client;
+    this.request = request;
+    this.handler = handler;
+    this.async = async;
+    this.pushes = pushes;
+  }
+
+  /** Returns a transport for {@code HttpClient.send}. */
+  static <T> JdkTransport<T> blocking(
+      HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    return new JdkTransport<>(client, request, handler, false, null);
+  }
+
+  /** Returns a transport for {@code HttpClient.sendAsync}, with push promises if not null. */
+  static <T> JdkTransport<T> async(
+      HttpClient client,
+      HttpRequest request,
+      HttpResponse.BodyHandler<T> handler,
+      HttpResponse.@Nullable PushPromiseHandler<T> pushes) {
+    return new JdkTransport<>(client, request, handler, true, pushes);
+  }
+
+  @Override
+  public HttpResponse<T> send(OutgoingBody body) throws IOException {
+    HttpRequest copy = copyOf(request, body);
+    if (!async) {
+      try {
+        return client.send(copy, handler);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw interrupted(e);
+      }
+    }
+    CompletableFuture<HttpResponse<T>> future =
+        pushes == null ? client.sendAsync(copy, handler) : client.sendAsync(copy, handler, pushes);
+    inFlight = future;
+    // A cancel that came before inFlight was set finds nothing to cancel: check again after.
+    if (canceled) future.cancel(true);
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      throw unwrap(e.getCause());
+    } catch (CancellationException e) {
+      InterruptedIOException canceledSend = new InterruptedIOException("canceled");
+      canceledSend.initCause(e);
+      throw canceledSend;
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      throw interrupted(e);
+    } finally {
+      inFlight = null;
+    }
+  }
+
+  /**
+   * Returns a copy of {@code request} with {@code body}: every header, the timeout, version and
+   * expect-continue setting kept, {@code Expect: 100-continue} and {@code Content-Digest} added
+   * where asked and not already there.
+   */
+  static HttpRequest copyOf(HttpRequest request, OutgoingBody body) {
+    FrozenBody frozen = body.frozen();
+    // A publisher of known length goes with Content-Length (HTTP/1.1) or content-length (h2); one
+    // of unknown length goes chunked on HTTP/1.1 and without a length on h2.
+    HttpRequest.BodyPublisher publisher =
+        frozen != null
+            ? FrozenBodyPublisher.of(frozen)
+            : HttpRequest.BodyPublishers.ofInputStream(new OnceStream(body));
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(request, (name, value) -> true).method(request.method(), publisher);
+    // RFC 9110 §10.1.1: a server that wants a length answers 411 instead of 100 (Continue), before
+    // any byte of the body is written. Expect is a restricted header: the builder sets it.
+    if (body.expectContinue() && ADDS_EXPECT_CONTINUE) builder.expectContinue(true);
+    String digest = body.contentDigest();
+    if (digest != null && request.headers().firstValue(CONTENT_DIGEST).isEmpty()) {
+      builder.header(CONTENT_DIGEST, digest);
+    }
+    return builder.build();
+  }
+
+  /** Returns the origin of the URI that answered, where the client followed a redirect away. */
+  @Override
+  public @Nullable Origin answeredBy(HttpResponse<T> response) {
+    Origin answered = LengthGuardHttpClient.origin(response.uri());
+    return answered.equals(LengthGuardHttpClient.origin(request.uri())) ? null : answered;
+  }
+
+  @Override
+  public int status(HttpResponse<T> response) {
+    return response.statusCode();
+  }
+
+  /**
+   * Releases a 411 the resend replaces. A body handler that read the body to its end (a string, a
+   * byte array, a discarding one) left nothing to release; a stream, a {@code Stream} of lines or a
+   * publisher of the body is closed or canceled, so the client closes or frees its connection.
+   */
+  @Override
+  public void discard(HttpResponse<T> response) {
+    Object body = response.body();
+    try {
+      if (body instanceof AutoCloseable) {
+        ((AutoCloseable) body).close();
+      } else if (body instanceof Flow.Publisher) {
+        @SuppressWarnings("unchecked")
+        Flow.Publisher<List<ByteBuffer>> publisher = (Flow.Publisher<List<ByteBuffer>>) body;
+        publisher.subscribe(new Canceling());
+      }
+    } catch (Exception e) {
+      // Releasing a response the caller never sees: nothing to report to anyone.
+    }
+  }
+
+  @Override
+  public boolean canceled() {
+    return canceled;
+  }
+
+  /** Cancels the call: the guard stops reading the caller's body, and the client's send stops. */
+  void cancel() {
+    canceled = true;
+    CompletableFuture<HttpResponse<T>> current = inFlight;
+    if (current != null) current.cancel(true);
+  }
+
+  private static InterruptedIOException interrupted(InterruptedException e) {
+    InterruptedIOException interrupted = new InterruptedIOException("interrupted");
+    interrupted.initCause(e);
+    return interrupted;
+  }
+
+  private static IOException unwrap(Throwable cause) {
+    if (cause instanceof IOException) return (IOException) cause;
+    if (cause instanceof RuntimeException) throw (RuntimeException) cause;
+    if (cause instanceof Error) throw (Error) cause;
+    return new IOException(cause);
+  }
+
+  /**
+   * The streamed body as the stream {@code ofInputStream} reads, once. The client subscribes a
+   * publisher again for a redirect, an authentication or a retry of its own; the bytes of a body
+   * streamed past the read-ahead went to the wire and are not here to send again, so that
+   * subscription fails with an {@code IOException} rather than send other bytes.
+   */
+  private static final class OnceStream implements Supplier<InputStream> {
+    private final OutgoingBody body;
+    private final AtomicBoolean opened = new AtomicBoolean();
+
+    OnceStream(OutgoingBody body) {
+      this.body = body;
+    }
+
+    @Override
+    public InputStream get() {
+      if (!opened.compareAndSet(false, true)) {
+        return failing(
+            new IOException(
+                "a request body of unknown length was streamed once and cannot be sent again for"
+                    + " the client's redirect, authentication or retry; send a body of known"
+                    + " length, or use GuardMode.PREBUFFER"));
+      }
+      try {
+        return body.openStream();
+      } catch (IOException e) {
+        return failing(e);
+      }
+    }
+
+    private static InputStream failing(IOException failure) {
+      return new InputStream() {
+        @Override
+        public int read() throws IOException {
+          throw failure;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+          throw failure;
+        }
+      };
+    }
+  }
+
+  /** Cancels a response body publisher at once: the body is not wanted. */
+  private static final class Canceling implements Flow.Subscriber<List<ByteBuffer>> {
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      subscription.cancel();
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {}
+
+    @Override
+    public void onError(Throwable throwable) {}
+
+    @Override
+    public void onComplete() {}
+  }
+
+  @Override
+  public String toString() {
+    return "JdkTransport{" + request + (async ? ", async" : "") + "}";
+  }
+}
