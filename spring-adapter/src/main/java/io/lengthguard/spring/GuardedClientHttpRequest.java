@@ -152,7 +152,8 @@ final class GuardedClientHttpRequest implements ClientHttpRequest, StreamingHttp
     @Override
     public Sent send(OutgoingBody outgoing) throws IOException {
       ClientHttpRequest request = factory.createRequest(uri, method);
-      SpringFraming.copyForSend(headers, request.getHeaders(), outgoing);
+      // Spring's JDK request drops Connection and Expect itself (its disallowed headers).
+      SpringFraming.copyForSend(headers, request.getHeaders(), outgoing, true);
       request.getAttributes().putAll(attributes);
       writeBody(request, new OutgoingSpringBody(outgoing));
       ClientHttpResponse response = request.execute();

@@ -35,8 +35,11 @@ final class SpringFraming {
    * Copies the caller's fields to a request about to carry {@code body}: every field but the
    * framing ones, which follow the body (RFC 9112 §6.2: never a length with Transfer-Encoding),
    * then the fields the body asks for, unless the caller set them.
+   *
+   * @param hopFields whether the client takes {@code Connection} and {@code Expect} as fields; the
+   *     JDK's {@code HttpClient} refuses both (restricted headers) and manages them itself
    */
-  static void copyForSend(HttpHeaders from, HttpHeaders to, OutgoingBody body) {
+  static void copyForSend(HttpHeaders from, HttpHeaders to, OutgoingBody body, boolean hopFields) {
     from.forEach(
         (name, values) -> {
           if (!isFraming(name)) to.addAll(name, values);
@@ -44,14 +47,16 @@ final class SpringFraming {
     long length = body.contentLength();
     if (length >= 0) {
       to.setContentLength(length);
-    } else if (from.getFirst(CONNECTION) == null) {
+    } else if (hopFields && from.getFirst(CONNECTION) == null) {
       // A 411 may come before the server read the body, and a server that did not read it closes
       // the connection, maybe without saying so: a body streamed past the read-ahead takes a
       // connection of its own (RFC 9112 §9.6), so that the resend never meets that one in a pool.
       to.set(CONNECTION, "close");
     }
     // RFC 9110 §10.1.1: a server that wants a length answers 411 instead of 100 (Continue).
-    if (body.expectContinue() && from.getFirst(EXPECT) == null) to.set(EXPECT, "100-continue");
+    if (hopFields && body.expectContinue() && from.getFirst(EXPECT) == null) {
+      to.set(EXPECT, "100-continue");
+    }
     String digest = body.contentDigest();
     if (digest != null && from.getFirst(CONTENT_DIGEST) == null) to.set(CONTENT_DIGEST, digest);
   }
