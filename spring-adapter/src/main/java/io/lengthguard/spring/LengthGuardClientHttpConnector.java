@@ -1,0 +1,241 @@
+package io.lengthguard.spring;
+
+import static java.util.Objects.requireNonNull;
+
+import io.lengthguard.GuardPolicy;
+import io.lengthguard.GuardedExchange;
+import io.lengthguard.LengthGuard;
+import io.lengthguard.OutgoingBody;
+import io.lengthguard.Transport;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.client.reactive.ClientHttpConnector;
+import org.springframework.http.client.reactive.ClientHttpRequest;
+import org.springframework.http.client.reactive.ClientHttpResponse;
+import org.springframework.http.client.reactive.JdkClientHttpConnector;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A connector for {@code WebClient} that guards any other: Reactor Netty's, the JDK's, or those of
+ * Jetty and HttpComponents.
+ *
+ * <pre>{@code
+ * WebClient client = WebClient.builder()
+ *     .clientConnector(LengthGuardClientHttpConnector.wrap(new ReactorClientHttpConnector()))
+ *     .build();
+ * }</pre>
+ *
+ * <p>WebClient sends a length only for a single-value body ({@code Mono}, {@code bodyValue}); a
+ * {@code Flux} body and multipart go chunked, and strict servers answer 411. Such a body goes
+ * through the guard's exchange, on the guard's own threads: its buffers are taken one at a time,
+ * copied and released, read ahead within the policy's limits and sent with their exact length, or
+ * streamed through the delegate connector while a copy is kept (in memory, or spilled to disk as
+ * the policy says); after a 411 the copy is sent once more, byte for byte, with its exact length
+ * through a new request of the delegate, and the 411's body is released. Canceling the call stops
+ * the body at its next buffer.
+ *
+ * <p>Passed through untouched: a request without a body and a body whose {@code Content-Length}
+ * WebClient set. The request callback runs once, before the connection is made, against a request
+ * that keeps what it sets: so {@code getNativeRequest()} is not available to a request consumer
+ * ({@code WebClient.RequestBodySpec.httpRequest}); configure the native client on the connector you
+ * wrap instead.
+ *
+ * <p>This class is thread-safe: one instance serves a whole client.
+ */
+public final class LengthGuardClientHttpConnector implements ClientHttpConnector {
+  private static final int CHUNK = 8192;
+
+  private final ClientHttpConnector delegate;
+  private final LengthGuard guard;
+
+  /**
+   * Whether the delegate takes {@code Connection} and {@code Expect} fields: Spring's JDK connector
+   * hands every field to {@code HttpRequest.Builder.header}, which refuses both.
+   */
+  private final boolean hopFields;
+
+  private LengthGuardClientHttpConnector(ClientHttpConnector delegate, GuardPolicy policy) {
+    this.delegate = delegate;
+    this.guard = LengthGuard.create(policy);
+    this.hopFields = !(delegate instanceof JdkClientHttpConnector);
+  }
+
+  /** Returns a connector that guards {@code delegate} with the default policy. */
+  public static LengthGuardClientHttpConnector wrap(ClientHttpConnector delegate) {
+    return wrap(delegate, GuardPolicy.defaults());
+  }
+
+  /** Returns a connector that guards {@code delegate} as {@code policy} says. */
+  public static LengthGuardClientHttpConnector wrap(
+      ClientHttpConnector delegate, GuardPolicy policy) {
+    requireNonNull(delegate, "delegate == null");
+    requireNonNull(policy, "policy == null");
+    return new LengthGuardClientHttpConnector(delegate, policy);
+  }
+
+  /** Returns this connector's policy. */
+  public GuardPolicy policy() {
+    return guard.policy();
+  }
+
+  /** Returns the connector that sends the requests. */
+  public ClientHttpConnector delegate() {
+    return delegate;
+  }
+
+  @Override
+  public Mono<ClientHttpResponse> connect(
+      HttpMethod method, URI uri, Function<? super ClientHttpRequest, Mono<Void>> requestCallback) {
+    return Mono.defer(
+        () -> {
+          CapturedRequest captured = new CapturedRequest(method, uri);
+          return requestCallback.apply(captured).then(Mono.defer(() -> send(captured)));
+        });
+  }
+
+  private Mono<ClientHttpResponse> send(CapturedRequest captured) {
+    Publisher<? extends DataBuffer> body = captured.body();
+    if (body == null || captured.getHeaders().getContentLength() >= 0) {
+      return delegate.connect(captured.getMethod(), captured.getURI(), captured::writeTo);
+    }
+    GuardedExchange exchange =
+        guard.exchange(SpringFraming.origin(captured.getURI()), captured.getMethod().name());
+    ConnectorTransport transport = new ConnectorTransport(captured);
+    CompletableFuture<Sent> result =
+        exchange.executeAsync(new DataBufferBodyWriter(body), false, transport);
+    // The future is left to complete on cancel, so that a response it still brings is released.
+    return Mono.fromFuture(result, true)
+        .map(sent -> sent.response)
+        .doOnCancel(
+            () -> {
+              transport.cancel();
+              exchange.cancel();
+              result.thenAccept(sent -> release(sent.response));
+            });
+  }
+
+  /** Releases the body of a response the caller never gets; never throws. */
+  static void release(ClientHttpResponse response) {
+    try {
+      response.getBody().subscribe(DataBufferUtils::release, failure -> {});
+    } catch (RuntimeException e) {
+      // The body was taken already, or the connection is gone: nothing is held.
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LengthGuardClientHttpConnector{" + delegate + ", " + guard.policy() + "}";
+  }
+
+  /** A response, with its status read once. */
+  private static final class Sent {
+    final ClientHttpResponse response;
+    final int status;
+
+    Sent(ClientHttpResponse response, int status) {
+      this.response = response;
+      this.status = status;
+    }
+  }
+
+  /**
+   * Sends each of the exchange's bodies in a new request of the delegate connector, and waits on
+   * the guard's thread for its response.
+   */
+  private final class ConnectorTransport implements Transport<Sent> {
+    private final CapturedRequest captured;
+    private @Nullable CompletableFuture<ClientHttpResponse> inFlight;
+    private boolean canceled;
+
+    ConnectorTransport(CapturedRequest captured) {
+      this.captured = captured;
+    }
+
+    @Override
+    public Sent send(OutgoingBody outgoing) throws IOException {
+      Mono<ClientHttpResponse> response =
+          delegate.connect(
+              captured.getMethod(),
+              captured.getURI(),
+              request -> {
+                SpringFraming.copyForSend(
+                    captured.getHeaders(), request.getHeaders(), outgoing, hopFields);
+                captured.copyExtrasTo(request);
+                if (outgoing.contentLength() == 0) return request.setComplete();
+                // Reading waits for the caller's bytes (or a spill file): never on an event loop.
+                Flux<DataBuffer> buffers =
+                    DataBufferUtils.readInputStream(
+                            outgoing::openStream, request.bufferFactory(), CHUNK)
+                        .subscribeOn(Schedulers.boundedElastic());
+                return request.writeWith(buffers);
+              });
+      CompletableFuture<ClientHttpResponse> future = response.toFuture();
+      synchronized (this) {
+        inFlight = future;
+        if (canceled) future.cancel(true);
+      }
+      ClientHttpResponse answer;
+      try {
+        answer = future.get();
+      } catch (ExecutionException e) {
+        throw asIoException(e.getCause());
+      } catch (CancellationException e) {
+        throw new InterruptedIOException("canceled");
+      } catch (InterruptedException e) {
+        future.cancel(true);
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while waiting for the response");
+      }
+      if (answer == null) throw new IOException("the connector completed without a response");
+      if (canceled()) {
+        release(answer);
+        throw new InterruptedIOException("canceled");
+      }
+      return new Sent(answer, answer.getStatusCode().value());
+    }
+
+    @Override
+    public int status(Sent sent) {
+      return sent.status;
+    }
+
+    @Override
+    public void discard(Sent sent) {
+      release(sent.response);
+    }
+
+    @Override
+    public synchronized boolean canceled() {
+      return canceled;
+    }
+
+    void cancel() {
+      CompletableFuture<ClientHttpResponse> current;
+      synchronized (this) {
+        canceled = true;
+        current = inFlight;
+      }
+      if (current != null) current.cancel(true);
+    }
+
+    private IOException asIoException(@Nullable Throwable failure) {
+      if (failure instanceof IOException) return (IOException) failure;
+      if (failure instanceof RuntimeException) throw (RuntimeException) failure;
+      if (failure instanceof Error) throw (Error) failure;
+      return new IOException(failure);
+    }
+  }
+}

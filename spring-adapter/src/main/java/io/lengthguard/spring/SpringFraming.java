@@ -1,0 +1,72 @@
+package io.lengthguard.spring;
+
+import io.lengthguard.Origin;
+import io.lengthguard.OutgoingBody;
+import java.net.URI;
+import java.util.Locale;
+import org.springframework.http.HttpHeaders;
+
+/**
+ * The header work both adapters share. Only {@link HttpHeaders} methods that Spring 6.2 and 7.0
+ * declare alike are called here: 7.0's {@code HttpHeaders} is no longer a {@code MultiValueMap}, so
+ * {@code get}, {@code remove} and {@code putAll} differ between the two at the bytecode level.
+ */
+final class SpringFraming {
+  static final String CONTENT_LENGTH = "Content-Length";
+  static final String TRANSFER_ENCODING = "Transfer-Encoding";
+  static final String CONNECTION = "Connection";
+  static final String EXPECT = "Expect";
+  static final String CONTENT_DIGEST = "Content-Digest";
+
+  private SpringFraming() {}
+
+  /** Returns the origin {@code uri} is sent to, with the scheme's default port made explicit. */
+  static Origin origin(URI uri) {
+    String scheme = uri.getScheme() == null ? "http" : uri.getScheme().toLowerCase(Locale.ROOT);
+    String host = uri.getHost();
+    if (host == null) throw new IllegalArgumentException("no host in " + uri);
+    if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+    int port = uri.getPort();
+    if (port == -1) port = scheme.equals("https") || scheme.equals("wss") ? 443 : 80;
+    return Origin.of(scheme, host, port);
+  }
+
+  /**
+   * Copies the caller's fields to a request about to carry {@code body}: every field but the
+   * framing ones, which follow the body (RFC 9112 §6.2: never a length with Transfer-Encoding),
+   * then the fields the body asks for, unless the caller set them.
+   *
+   * @param hopFields whether the client takes {@code Connection} and {@code Expect} as fields; the
+   *     JDK's {@code HttpClient} refuses both (restricted headers) and manages them itself
+   */
+  static void copyForSend(HttpHeaders from, HttpHeaders to, OutgoingBody body, boolean hopFields) {
+    from.forEach(
+        (name, values) -> {
+          if (!isFraming(name)) to.addAll(name, values);
+        });
+    long length = body.contentLength();
+    if (length >= 0) {
+      to.setContentLength(length);
+    } else if (hopFields && from.getFirst(CONNECTION) == null) {
+      // A 411 may come before the server read the body, and a server that did not read it closes
+      // the connection, maybe without saying so: a body streamed past the read-ahead takes a
+      // connection of its own (RFC 9112 §9.6), so that the resend never meets that one in a pool.
+      to.set(CONNECTION, "close");
+    }
+    // RFC 9110 §10.1.1: a server that wants a length answers 411 instead of 100 (Continue).
+    if (hopFields && body.expectContinue() && from.getFirst(EXPECT) == null) {
+      to.set(EXPECT, "100-continue");
+    }
+    String digest = body.contentDigest();
+    if (digest != null && from.getFirst(CONTENT_DIGEST) == null) to.set(CONTENT_DIGEST, digest);
+  }
+
+  /** Copies every field of {@code from} to {@code to}, as the caller set them. */
+  static void copyAll(HttpHeaders from, HttpHeaders to) {
+    from.forEach(to::addAll);
+  }
+
+  static boolean isFraming(String name) {
+    return name.equalsIgnoreCase(CONTENT_LENGTH) || name.equalsIgnoreCase(TRANSFER_ENCODING);
+  }
+}
