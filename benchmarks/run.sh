@@ -19,11 +19,12 @@ shift || true
 # The benchmark selection: JMH regexes over the benchmark names, one per class, in the order of
 # the targets (chart/Targets.java).
 selection=(
+  'io\.lengthguard\.benchmarks\.LoopbackPostBenchmark'
+  'io\.lengthguard\.benchmarks\.OkHttpFreezeBenchmark'
   'io\.lengthguard\.benchmarks\.FreezeStringBenchmark'
   'io\.lengthguard\.benchmarks\.BufferStreamBenchmark'
   'io\.lengthguard\.benchmarks\.DigestBenchmark'
   'io\.lengthguard\.benchmarks\.GuardOverheadBenchmark'
-  'io\.lengthguard\.benchmarks\.LoopbackPostBenchmark'
 )
 
 case "$mode" in

@@ -98,7 +98,7 @@ public class GuardOverheadBenchmark {
             .post(RequestBody.create(body, MediaType.get("application/json")))
             .build();
     interceptor = LengthGuardInterceptor.create();
-    okhttpChain = new OkHttpChain(request, ok(request));
+    okhttpChain = new OkHttpChain(request, ok(request), null);
 
     HttpPost post = new HttpPost(URL);
     post.setHeader("Accept", "application/json");
@@ -142,7 +142,7 @@ public class GuardOverheadBenchmark {
         : classicChain.proceed(classicRequest, scope);
   }
 
-  private static Response ok(Request request) {
+  static Response ok(Request request) {
     return new Response.Builder()
         .request(request)
         .protocol(Protocol.HTTP_1_1)
@@ -182,17 +182,20 @@ public class GuardOverheadBenchmark {
 
   /**
    * The rest of an OkHttp interceptor chain: answers every request with one prepared response.
-   * Nothing but {@link #request()} and {@link #proceed} is used on a body of known length; the rest
-   * fails on use.
+   * Nothing but {@link #request()}, {@link #proceed} and, when one is given, {@link #call()} (a
+   * guarded body of unknown length asks whether the call was canceled) is used; the rest fails on
+   * use.
    */
   static final class OkHttpChain implements Interceptor.Chain {
     private final Request request;
     private final Response response;
+    private final @Nullable Call call;
     @Nullable Request seen;
 
-    OkHttpChain(Request request, Response response) {
+    OkHttpChain(Request request, Response response, @Nullable Call call) {
       this.request = request;
       this.response = response;
+      this.call = call;
     }
 
     @Override
@@ -217,7 +220,8 @@ public class GuardOverheadBenchmark {
 
     @Override
     public Call call() {
-      throw unused("call");
+      if (call == null) throw unused("call");
+      return call;
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * connection.
  *
  * <p>It records how the last request was framed ({@link #lastFraming()}), so a benchmark can check
- * what reached the wire before it measures anything.
+ * what reached the wire before it measures anything. A {@link BodyObserver}, for tests, also sees
+ * each body's size and CRC32C, and may hold the response back.
  *
  * <p>This class is thread-safe.
  */
@@ -36,13 +38,24 @@ final class LoopbackServer implements Closeable {
   private static final int MAX_LINE = 8192;
 
   private final long expectedBytes;
+  private final @Nullable BodyObserver observer;
   private final ServerSocket serverSocket;
   private final Thread acceptor;
   private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
   private volatile @Nullable String lastFraming;
 
-  private LoopbackServer(long expectedBytes) throws IOException {
+  /** Sees each request body the server read, on the connection's thread, before the answer. */
+  interface BodyObserver {
+    /**
+     * Called with how the body was framed ({@link #lastFraming()}), its size and its CRC32C; the
+     * response waits until it returns.
+     */
+    void received(String framing, long bytes, long crc32c) throws InterruptedException;
+  }
+
+  private LoopbackServer(long expectedBytes, @Nullable BodyObserver observer) throws IOException {
     this.expectedBytes = expectedBytes;
+    this.observer = observer;
     this.serverSocket = new ServerSocket();
     serverSocket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     this.acceptor = new Thread(this::accept, "loopback-server-" + port());
@@ -54,7 +67,18 @@ final class LoopbackServer implements Closeable {
   static LoopbackServer start(long expectedBytes) throws IOException {
     if (expectedBytes < 0)
       throw new IllegalArgumentException("expectedBytes < 0: " + expectedBytes);
-    return new LoopbackServer(expectedBytes);
+    return new LoopbackServer(expectedBytes, null);
+  }
+
+  /**
+   * Returns a started server that expects request bodies of {@code expectedBytes} and shows each to
+   * {@code observer}.
+   */
+  static LoopbackServer start(long expectedBytes, BodyObserver observer) throws IOException {
+    if (expectedBytes < 0)
+      throw new IllegalArgumentException("expectedBytes < 0: " + expectedBytes);
+    if (observer == null) throw new NullPointerException("observer == null");
+    return new LoopbackServer(expectedBytes, observer);
   }
 
   /** Returns the port the server listens on, on 127.0.0.1. */
@@ -104,13 +128,15 @@ final class LoopbackServer implements Closeable {
   private void serve(Socket socket) {
     try (socket) {
       socket.setTcpNoDelay(true);
-      Input in = new Input(socket.getInputStream());
+      Input in = new Input(socket.getInputStream(), observer != null ? new CRC32C() : null);
       OutputStream out = socket.getOutputStream();
       while (serveOne(in, out)) {
         // Keep-alive: the next request on the same connection.
       }
     } catch (SocketException | EOFException e) {
       // The client closed the connection, or close() did.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // the observer was interrupted: drop the connection
     } catch (IOException e) {
       throw new IllegalStateException("loopback server failed", e);
     } finally {
@@ -119,7 +145,7 @@ final class LoopbackServer implements Closeable {
   }
 
   /** Serves one request; returns false when the connection is to be closed. */
-  private boolean serveOne(Input in, OutputStream out) throws IOException {
+  private boolean serveOne(Input in, OutputStream out) throws IOException, InterruptedException {
     String requestLine = in.readLine();
     if (requestLine == null) return false;
     long contentLength = -1;
@@ -155,6 +181,7 @@ final class LoopbackServer implements Closeable {
 
     long received;
     String framing;
+    in.resetChecksum();
     if (chunked) {
       received = in.readChunked();
       // RFC 9112 §6.2: a request must never carry both; count it as bad framing.
@@ -167,6 +194,7 @@ final class LoopbackServer implements Closeable {
       framing = "none";
     }
     lastFraming = framing;
+    if (observer != null) observer.received(framing, received, in.checksum());
 
     if (received == expectedBytes && !(chunked && contentLength >= 0)) {
       out.write(OK);
@@ -189,12 +217,26 @@ final class LoopbackServer implements Closeable {
    */
   private static final class Input {
     private final InputStream in;
+    private final @Nullable CRC32C crc;
     private final byte[] buffer = new byte[64 * 1024];
     private int position;
     private int limit;
 
-    Input(InputStream in) {
+    /** Reads {@code in}; folds the body bytes into {@code crc} if one is given. */
+    Input(InputStream in, @Nullable CRC32C crc) {
       this.in = in;
+      this.crc = crc;
+    }
+
+    void resetChecksum() {
+      if (crc != null) crc.reset();
+    }
+
+    /**
+     * Returns the CRC32C of the body bytes since {@link #resetChecksum()}, or -1 if none is kept.
+     */
+    long checksum() {
+      return crc != null ? crc.getValue() : -1;
     }
 
     /** Returns false at the end of the stream; else the buffer holds at least one byte. */
@@ -232,6 +274,7 @@ final class LoopbackServer implements Closeable {
       while (left > 0) {
         if (!fill()) throw new EOFException((n - left) + " of " + n + " bytes, then end of stream");
         int take = (int) Math.min(limit - position, left);
+        if (crc != null) crc.update(buffer, position, take);
         position += take;
         left -= take;
       }

@@ -135,4 +135,23 @@ class LoopbackServerTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("expectedBytes < 0: -1");
   }
+
+  @Test
+  void showsEachBodysSizeAndChecksumToItsObserverBeforeAnswering() throws IOException {
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    server =
+        LoopbackServer.start(
+            5, (framing, bytes, crc) -> seen.add(framing + " " + bytes + " " + crc));
+    socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
+    socket.setSoTimeout(5000);
+    java.util.zip.CRC32C hello = new java.util.zip.CRC32C();
+    hello.update("hello".getBytes(StandardCharsets.US_ASCII));
+
+    send(
+        "POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n");
+
+    assertThat(response()).startsWith("HTTP/1.1 200 OK\r\n");
+    assertThat(seen).containsExactly("chunked 5 " + hello.getValue());
+  }
 }

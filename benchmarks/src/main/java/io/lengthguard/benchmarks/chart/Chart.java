@@ -223,6 +223,13 @@ final class Chart {
     return String.format(Locale.ROOT, "%." + Math.max(decimals, 1) + "f", tick);
   }
 
+  /** Returns the titles of the chart's sections, in order. */
+  static List<String> titles(Run run) {
+    List<String> titles = new ArrayList<>();
+    for (Section section : sections(run)) titles.add(section.title);
+    return titles;
+  }
+
   private static List<Section> sections(Run run) {
     List<Evaluation> evaluations = run.evaluate();
     Map<String, List<Result>> groups = run.groups();
@@ -231,43 +238,63 @@ final class Chart {
 
     List<Section> sections = new ArrayList<>();
     for (String benchmark : classes) {
-      String baseline = Targets.baselineOf(benchmark);
-      if (baseline == null) continue;
+      List<String> baselines = Targets.baselinesOf(benchmark);
+      if (baselines.isEmpty()) continue;
       List<List<Result>> own = new ArrayList<>();
       for (List<Result> group : groups.values()) {
         if (group.get(0).className().equals(benchmark)) own.add(group);
       }
       boolean throughput = own.get(0).get(0).higherIsBetter();
-      sections.add(
-          new Section(
-              benchmark
-                  + ": "
-                  + (throughput ? "throughput" : "time per operation")
-                  + " ÷ "
-                  + baseline
-                  + (throughput ? " (higher is better)" : " (lower is better)"),
-              timeGroups(run, own, baseline, evaluations),
-              true));
-      Set<Kind> allocationKinds = new LinkedHashSet<>();
-      for (Target target : Targets.ALL) {
-        if (target.benchmark().equals(benchmark) && target.kind().isAllocation()) {
-          allocationKinds.add(target.kind());
-        }
-      }
-      for (Kind kind : allocationKinds) {
-        List<Group> allocation = allocationGroups(run, own, baseline, kind, evaluations);
-        if (allocation.isEmpty()) continue; // run without -prof gc
+      // One section per baseline a time target names (the main baseline always), so that each
+      // subject is drawn against the baseline of its own target.
+      for (String baseline : baselines) {
+        if (!baseline.equals(baselines.get(0)) && !hasTimeTarget(benchmark, baseline)) continue;
         sections.add(
             new Section(
                 benchmark
-                    + (kind == Kind.ALLOC_PER_PAYLOAD_AT_MOST
-                        ? ": bytes allocated per operation ÷ payload size (lower is better)"
-                        : ": bytes allocated per operation (lower is better)"),
-                allocation,
-                kind == Kind.ALLOC_PER_PAYLOAD_AT_MOST));
+                    + ": "
+                    + (throughput ? "throughput" : "time per operation")
+                    + " ÷ "
+                    + baseline
+                    + (throughput ? " (higher is better)" : " (lower is better)"),
+                timeGroups(run, own, baseline, evaluations),
+                true));
+      }
+      Set<List<Object>> allocationKinds = new LinkedHashSet<>();
+      for (Target target : Targets.ALL) {
+        if (target.benchmark().equals(benchmark) && target.kind().isAllocation()) {
+          allocationKinds.add(List.of(target.kind(), target.baseline()));
+        }
+      }
+      for (List<Object> key : allocationKinds) {
+        Kind kind = (Kind) key.get(0);
+        String baseline = (String) key.get(1);
+        List<Group> allocation = allocationGroups(run, own, baseline, kind, evaluations);
+        if (allocation.isEmpty()) continue; // run without -prof gc
+        String title;
+        if (kind == Kind.ALLOC_PER_PAYLOAD_AT_MOST) {
+          title = ": bytes allocated per operation ÷ payload size (lower is better)";
+        } else if (kind == Kind.ALLOC_RATIO_AT_MOST) {
+          title = ": bytes allocated per operation ÷ " + baseline + "'s (lower is better)";
+        } else {
+          title = ": bytes allocated per operation (lower is better)";
+        }
+        sections.add(
+            new Section(benchmark + title, allocation, kind != Kind.EXTRA_ALLOC_BYTES_AT_MOST));
       }
     }
     return sections;
+  }
+
+  private static boolean hasTimeTarget(String benchmark, String baseline) {
+    for (Target target : Targets.ALL) {
+      if (target.benchmark().equals(benchmark)
+          && target.baseline().equals(baseline)
+          && !target.kind().isAllocation()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static List<Group> timeGroups(
@@ -282,7 +309,11 @@ final class Chart {
         double limit = Double.NaN;
         String extra = "";
         for (Evaluation evaluation : evaluations) {
-          if (evaluation.subject() != member || evaluation.target().kind().isAllocation()) continue;
+          if (evaluation.subject() != member
+              || evaluation.target().kind().isAllocation()
+              || !evaluation.target().baseline().equals(baselineVariant)) {
+            continue;
+          }
           color = evaluation.met() ? MET : MISSED;
           if (evaluation.target().kind() == Kind.EXTRA_NANOS_AT_MOST) {
             extra = "  (" + evaluation.target().show(evaluation.value()) + ")";
@@ -319,17 +350,29 @@ final class Chart {
         double alloc = member.allocBytesPerOp();
         measured |= !Double.isNaN(alloc);
         boolean perPayload = kind == Kind.ALLOC_PER_PAYLOAD_AT_MOST;
-        double value = perPayload ? alloc / member.payloadBytes() : alloc;
+        boolean perBaseline = kind == Kind.ALLOC_RATIO_AT_MOST;
+        double value;
+        if (perPayload) {
+          value = alloc / member.payloadBytes();
+        } else if (perBaseline) {
+          value = baseline == null ? Double.NaN : alloc / baseline.allocBytesPerOp();
+        } else {
+          value = alloc;
+        }
         Color color = member == baseline ? BASELINE : NO_TARGET;
         double limit = Double.NaN;
         for (Evaluation evaluation : evaluations) {
-          if (evaluation.subject() == member && evaluation.target().kind() == kind) {
+          if (evaluation.subject() == member
+              && evaluation.target().kind() == kind
+              && evaluation.target().baseline().equals(baselineVariant)) {
             color = evaluation.met() ? MET : MISSED;
-            if (perPayload) limit = evaluation.target().limit();
+            if (perPayload || perBaseline) limit = evaluation.target().limit();
           }
         }
         String text =
-            (perPayload ? Result.ratio(value) + "   " : "") + Result.format(alloc) + " B/op";
+            (perPayload || perBaseline ? Result.ratio(value) + "   " : "")
+                + Result.format(alloc)
+                + " B/op";
         bars.add(new Bar(member.variant(), value, text, color, limit));
       }
       result.add(new Group(members.get(0).label(), bars));

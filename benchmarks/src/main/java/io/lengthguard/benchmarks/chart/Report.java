@@ -71,6 +71,7 @@ final class Report {
           .append(target.subject())
           .append(": ")
           .append(target.describe())
+          .append(target.scope())
           .append(" | ");
       if (worst == null) {
         out.append("— | not measured |\n");

@@ -95,10 +95,7 @@ record Run(String jdk, String settings, List<Result> results) {
     List<Evaluation> evaluations = new ArrayList<>();
     for (Target target : Targets.ALL) {
       for (Result subject : results) {
-        if (!subject.className().equals(target.benchmark())
-            || !subject.variant().equals(target.subject())) {
-          continue;
-        }
+        if (!target.appliesTo(subject)) continue;
         Result baseline = find(subject.group(), target.baseline());
         if (baseline != null) {
           evaluations.add(

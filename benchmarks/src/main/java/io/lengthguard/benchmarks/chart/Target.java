@@ -1,14 +1,75 @@
 package io.lengthguard.benchmarks.chart;
 
 import java.math.BigDecimal;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
 
 /**
  * A target a benchmark must reach: its {@code subject} variant against its {@code baseline} variant
- * (see {@link Result#variant()}) in the same group of the same run.
+ * (see {@link Result#variant()}) in the same group of the same run. It may hold for some of the
+ * class's {@code methods} only (empty: all of them) and for some parameter values only ({@code
+ * where}, such as {@code size=65536}).
  */
 record Target(
-    String number, String benchmark, String subject, String baseline, Kind kind, double limit) {
+    String number,
+    String benchmark,
+    List<String> methods,
+    Map<String, String> where,
+    String subject,
+    String baseline,
+    Kind kind,
+    double limit) {
+
+  Target {
+    methods = List.copyOf(methods);
+    where = Map.copyOf(where);
+  }
+
+  /** A target for every method and parameter value of {@code benchmark}. */
+  Target(
+      String number, String benchmark, String subject, String baseline, Kind kind, double limit) {
+    this(number, benchmark, List.of(), Map.of(), subject, baseline, kind, limit);
+  }
+
+  /** Returns this target for {@code methods} only. */
+  Target only(String... methods) {
+    return new Target(number, benchmark, List.of(methods), where, subject, baseline, kind, limit);
+  }
+
+  /** Returns this target for results whose parameter {@code name} is {@code value} only. */
+  Target where(String name, String value) {
+    Map<String, String> more = new LinkedHashMap<>(where);
+    more.put(name, value);
+    return new Target(number, benchmark, methods, more, subject, baseline, kind, limit);
+  }
+
+  /** Returns whether {@code result} is a subject of this target. */
+  boolean appliesTo(Result result) {
+    if (!result.className().equals(benchmark) || !result.variant().equals(subject)) return false;
+    if (!methods.isEmpty() && !methods.contains(result.method())) return false;
+    for (Map.Entry<String, String> entry : where.entrySet()) {
+      if (!entry.getValue().equals(result.params().get(entry.getKey()))) return false;
+    }
+    return true;
+  }
+
+  /** Returns which results it holds for, such as {@code (okhttp, httpclient5; 64 KiB)}, or "". */
+  String scope() {
+    StringJoiner joiner = new StringJoiner("; ", " (", ")").setEmptyValue("");
+    if (!methods.isEmpty()) joiner.add(String.join(", ", methods));
+    where.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            e ->
+                joiner.add(
+                    e.getKey().equals("size")
+                        ? Result.bytes(e.getValue())
+                        : e.getKey() + "=" + e.getValue()));
+    return joiner.toString();
+  }
 
   /** What is measured, and which way is better. */
   enum Kind {
@@ -20,11 +81,15 @@ record Target(
     EXTRA_NANOS_AT_MOST,
     /** Subject's bytes allocated per operation ÷ the {@code size} parameter: at most the limit. */
     ALLOC_PER_PAYLOAD_AT_MOST,
+    /** Subject's bytes allocated per operation ÷ baseline's: at most the limit. */
+    ALLOC_RATIO_AT_MOST,
     /** Subject's bytes allocated per operation minus baseline's, rounded: at most the limit. */
     EXTRA_ALLOC_BYTES_AT_MOST;
 
     boolean isAllocation() {
-      return this == ALLOC_PER_PAYLOAD_AT_MOST || this == EXTRA_ALLOC_BYTES_AT_MOST;
+      return this == ALLOC_PER_PAYLOAD_AT_MOST
+          || this == ALLOC_RATIO_AT_MOST
+          || this == EXTRA_ALLOC_BYTES_AT_MOST;
     }
 
     boolean atLeast() {
@@ -43,6 +108,8 @@ record Target(
         return subject.nanosPerOp() - baseline.nanosPerOp();
       case ALLOC_PER_PAYLOAD_AT_MOST:
         return subject.allocBytesPerOp() / subject.payloadBytes();
+      case ALLOC_RATIO_AT_MOST:
+        return subject.allocBytesPerOp() / baseline.allocBytesPerOp();
       case EXTRA_ALLOC_BYTES_AT_MOST:
         double extra = subject.allocBytesPerOp() - baseline.allocBytesPerOp();
         // The profiler reports a fraction of a byte per operation where nothing is allocated.
@@ -67,6 +134,8 @@ record Target(
         return "≤ " + plain(limit) + " ns more than " + baseline;
       case ALLOC_PER_PAYLOAD_AT_MOST:
         return "alloc ≤ " + plain(limit) + "x payload";
+      case ALLOC_RATIO_AT_MOST:
+        return "alloc ≤ " + plain(limit) + "x " + baseline;
       case EXTRA_ALLOC_BYTES_AT_MOST:
         return "≤ " + plain(limit) + " B/op more than " + baseline;
     }
@@ -80,6 +149,7 @@ record Target(
       case TIME_RATIO_AT_MOST:
       case THROUGHPUT_RATIO_AT_LEAST:
       case ALLOC_PER_PAYLOAD_AT_MOST:
+      case ALLOC_RATIO_AT_MOST:
         return Result.ratio(value);
       case EXTRA_NANOS_AT_MOST:
         return (value >= 0 ? "+" : "") + Result.format(value) + " ns";
@@ -97,6 +167,7 @@ record Target(
     switch (kind) {
       case TIME_RATIO_AT_MOST:
       case ALLOC_PER_PAYLOAD_AT_MOST:
+      case ALLOC_RATIO_AT_MOST:
         return percent(value / limit - 1) + " over the limit";
       case THROUGHPUT_RATIO_AT_LEAST:
         return percent(1 - value / limit) + " under the limit";

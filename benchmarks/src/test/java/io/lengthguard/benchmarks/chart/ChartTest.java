@@ -53,4 +53,17 @@ class ChartTest {
     assertThat(none.getHeight()).isLessThan(all.getHeight());
     assertThat(count(none, MET)).isZero();
   }
+
+  @Test
+  void drawsEachSubjectAgainstTheBaselineOfEachOfItsTargets() {
+    assertThat(Chart.titles(Samples.run()))
+        .startsWith(
+            "LoopbackPostBenchmark: throughput ÷ PEER (higher is better)",
+            "LoopbackPostBenchmark: throughput ÷ CHUNKED (higher is better)",
+            "LoopbackPostBenchmark: bytes allocated per operation ÷ PEER's (lower is better)",
+            "LoopbackPostBenchmark: bytes allocated per operation ÷ payload size (lower is better)",
+            "FreezeStringBenchmark: time per operation ÷ GET_BYTES (lower is better)",
+            "BufferStreamBenchmark: time per operation ÷ READ_ALL_BYTES (lower is better)",
+            "BufferStreamBenchmark: bytes allocated per operation ÷ payload size (lower is better)");
+  }
 }

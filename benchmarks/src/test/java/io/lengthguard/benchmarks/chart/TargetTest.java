@@ -90,4 +90,43 @@ class TargetTest {
     assertThat(target.met(value)).isFalse();
     assertThat(target.shortfall(value)).isEqualTo("not measured (run with -prof gc)");
   }
+
+  @Test
+  void allocationRatioDividesByTheBaselines() {
+    Target target = target(Kind.ALLOC_RATIO_AT_MOST, 0.6);
+
+    double value = target.measure(timed(1, 70_000), timed(1, 100_000));
+
+    assertThat(value).isEqualTo(0.7);
+    assertThat(target.met(value)).isFalse();
+    assertThat(target.describe()).isEqualTo("alloc ≤ 0.6x BASE");
+    assertThat(target.shortfall(value)).isEqualTo("17% over the limit");
+    assertThat(target.kind().isAllocation()).isTrue();
+  }
+
+  @Test
+  void appliesToItsMethodsAndParameterValuesOnly() {
+    Target target = target(Kind.TIME_RATIO_AT_MOST, 1.1).only("okhttp").where("size", "65536");
+    Result small = subject("okhttp", "65536", "SUBJECT");
+
+    assertThat(target.appliesTo(small)).isTrue();
+    assertThat(target.appliesTo(subject("httpclient5", "65536", "SUBJECT"))).isFalse();
+    assertThat(target.appliesTo(subject("okhttp", "16777216", "SUBJECT"))).isFalse();
+    assertThat(target.appliesTo(subject("okhttp", "65536", "BASE"))).isFalse();
+    assertThat(target.scope()).isEqualTo(" (okhttp; 64 KiB)");
+    assertThat(target(Kind.TIME_RATIO_AT_MOST, 1.1).appliesTo(small)).isTrue();
+    assertThat(target(Kind.TIME_RATIO_AT_MOST, 1.1).scope()).isEmpty();
+  }
+
+  private static Result subject(String method, String size, String strategy) {
+    return new Result(
+        "SomeBenchmark",
+        method,
+        "thrpt",
+        Map.of("size", size, "strategy", strategy),
+        1,
+        0,
+        "ops/s",
+        0);
+  }
 }
