@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.lengthguard.FramingFinding.Severity;
 import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,6 +17,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class FramingReport {
   private static final System.Logger LOGGER = System.getLogger("io.lengthguard");
+
+  /** Origins warned of a framing error, so that each is warned of once an hour at most. */
+  private static final OriginMemory WARNED =
+      new OriginMemory(
+          GuardCounters.DEFAULT_MAX_ORIGINS, TimeUnit.HOURS.toNanos(1), System::nanoTime);
 
   private final String method;
   private final @Nullable String target;
@@ -149,9 +155,10 @@ public final class FramingReport {
     requireNonNull(origin, "origin == null");
     requireNonNull(listener, "listener == null");
     for (FramingFinding finding : findings) {
-      LOGGER.log(
-          finding.severity() == Severity.ERROR ? Level.WARNING : Level.INFO,
-          () -> "framing of " + requestHead() + " to " + origin + ": " + finding);
+      // An error risks the body: WARNING, once per origin an hour; the rest, and repeats, DEBUG.
+      Level level =
+          finding.severity() == Severity.ERROR && WARNED.add(origin) ? Level.WARNING : Level.DEBUG;
+      LOGGER.log(level, () -> "framing of " + requestHead() + " to " + origin + ": " + finding);
       try {
         listener.framingFinding(origin, finding);
       } catch (RuntimeException e) {

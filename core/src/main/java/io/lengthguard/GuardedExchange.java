@@ -113,7 +113,9 @@ public final class GuardedExchange {
    * @throws BodyTooLargeException in {@link GuardMode#PREBUFFER} (or after {@link
    *     #lengthDeclared()}) only, for a body over the buffering limit; nothing was sent
    * @throws InterruptedIOException if the exchange was canceled
-   * @throws IOException from the transport, as the client would throw it, or from the caller's body
+   * @throws IOException from the transport, as the client would throw it; from the caller's body;
+   *     or, in {@link GuardMode#PREBUFFER}, from the spill file, when the body could not be frozen
+   *     (nothing was sent, and the listener heard {@link GiveUpReason#FREEZE_FAILED})
    */
   public <R> R execute(BodyWriter body, boolean repeatable, Transport<R> transport)
       throws IOException {

@@ -14,22 +14,15 @@ import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The decisions every adapter shares: whether a body of unknown length is frozen before its first
- * send, whether a 411 gets a resend, and with which bytes. It remembers, per origin, which servers
- * answered 411 ({@link GuardMode#ADAPTIVE}), and reports each step to the policy's {@link
- * GuardListener} and to the {@code System.Logger} named {@code io.lengthguard}.
+ * One guard for a client: its policy, the origins it learned want a length ({@link
+ * GuardMode#ADAPTIVE}), the memory budget its in-flight bodies share, and the reports of each step
+ * to the policy's {@link GuardListener} and to the {@code System.Logger} named {@code
+ * io.lengthguard}.
  *
- * <p>Adapters call it in this order for a body of unknown length:
- *
- * <ol>
- *   <li>{@link #freezeBeforeSend}: if it returns a reason, {@link #freeze} the body and send it
- *       with its exact length;
- *   <li>otherwise send the body as the client frames it; a one-shot body goes through a {@link
- *       #newCapture() capture};
- *   <li>{@link #shouldResend} with the response status: if true, close that response, {@link
- *       #freezeForResend} and, given a body, send it once with its exact length;
- *   <li>{@link #resendAnswered} with the resend's status.
- * </ol>
+ * <p>Users create one per client, or share one between clients so that they share what it learned,
+ * and hand it to an adapter. Adapters drive each request with a body of unknown length through
+ * {@link #exchange}: the decisions (read ahead, freeze, capture, resend, learn, release) are made
+ * there, once, for every client.
  *
  * <p>This class is thread-safe: one instance serves a whole client.
  */
@@ -115,7 +108,7 @@ public final class LengthGuard {
    * Returns why a body of unknown length to {@code origin} must be frozen before its first send, or
    * null to send it as the client frames it and watch for a 411.
    */
-  public @Nullable FreezeReason freezeBeforeSend(Origin origin) {
+  @Nullable FreezeReason freezeBeforeSend(Origin origin) {
     requireNonNull(origin, "origin == null");
     switch (policy.mode()) {
       case PREBUFFER:
@@ -146,8 +139,7 @@ public final class LengthGuard {
    *
    * @throws BodyTooLargeException if the body passes the policy's limit; nothing was kept
    */
-  public FrozenBody freeze(Origin origin, BodyWriter writer, FreezeReason reason)
-      throws IOException {
+  FrozenBody freeze(Origin origin, BodyWriter writer, FreezeReason reason) throws IOException {
     FrozenBody body;
     try {
       body = FrozenBody.write(writer, policy.buffering());
@@ -159,11 +151,6 @@ public final class LengthGuard {
     return body;
   }
 
-  /** Returns a capture for a one-shot body's first send, bounded by the policy's limit. */
-  public BodyCapture newCapture() {
-    return new BodyCapture(policy.buffering());
-  }
-
   /**
    * Returns true if a response with {@code status} to a body of unknown length calls for the one
    * resend: a 411 (RFC 9110 §15.5.12) to a request that carried no {@code Content-Length}. A 411 is
@@ -171,7 +158,7 @@ public final class LengthGuard {
    *
    * @param lengthSent whether the request that got this response carried a {@code Content-Length}
    */
-  public boolean shouldResend(Origin origin, int status, boolean lengthSent) {
+  boolean shouldResend(Origin origin, int status, boolean lengthSent) {
     requireNonNull(origin, "origin == null");
     if (status != 411) return false;
     emitLengthRequired(origin, lengthSent);
@@ -186,63 +173,6 @@ public final class LengthGuard {
     return true;
   }
 
-  /**
-   * Returns the body for the resend after a 411, or null (having told the listener why) if there is
-   * none. A body that went through {@code capture} is frozen from the captured bytes; otherwise
-   * {@code replay} writes it again. Closes {@code capture}'s bytes when they are not used.
-   */
-  public @Nullable FrozenBody freezeForResend(
-      Origin origin, @Nullable BodyWriter replay, @Nullable BodyCapture capture) {
-    if (capture != null) {
-      if (capture.overflowed()) {
-        long limit = policy.buffering().maxBytes();
-        bodyTooLarge(origin, new BodyTooLargeException(limit, capture.bytesSeen()));
-        gaveUp(
-            origin,
-            GiveUpReason.TOO_LARGE,
-            "the one-shot body passed maxBytes (" + limit + ") while it was sent");
-        return null;
-      }
-      if (!capture.complete()) {
-        capture.close();
-        gaveUp(
-            origin,
-            GiveUpReason.BODY_LOST,
-            "the one-shot body was not wholly written on the first send ("
-                + capture.bytesSeen()
-                + " bytes seen), so it cannot be sent again");
-        return null;
-      }
-      try {
-        FrozenBody body = capture.freeze();
-        bodyFrozen(origin, body.contentLength(), FreezeReason.LENGTH_REQUIRED);
-        return body;
-      } catch (IOException e) {
-        capture.close();
-        gaveUp(origin, GiveUpReason.FREEZE_FAILED, String.valueOf(e));
-        return null;
-      }
-    }
-    if (replay == null) {
-      gaveUp(origin, GiveUpReason.BODY_LOST, "the body cannot be written a second time");
-      return null;
-    }
-    try {
-      return freeze(origin, replay, FreezeReason.LENGTH_REQUIRED);
-    } catch (BodyTooLargeException e) {
-      gaveUp(origin, GiveUpReason.TOO_LARGE, e.getMessage());
-      return null;
-    } catch (IOException | RuntimeException e) {
-      gaveUp(origin, GiveUpReason.FREEZE_FAILED, String.valueOf(e));
-      return null;
-    }
-  }
-
-  /** Records that the frozen body was sent again; call just before the resend. */
-  public void resending(Origin origin, FrozenBody body) {
-    resending(origin, body.contentLength());
-  }
-
   void resending(Origin origin, long bytes) {
     LOGGER.log(Level.DEBUG, () -> "resending " + bytes + " bytes with Content-Length to " + origin);
     try {
@@ -253,7 +183,7 @@ public final class LengthGuard {
   }
 
   /** Records the status the resend got: recovered, or a second 411 handed back to the caller. */
-  public void resendAnswered(Origin origin, int status) {
+  void resendAnswered(Origin origin, int status) {
     if (status == 411) {
       shouldResend(origin, status, true);
       return;
@@ -270,7 +200,7 @@ public final class LengthGuard {
    * Returns the {@code Content-Digest} header value for {@code body} if the policy names an
    * algorithm, or null.
    */
-  public @Nullable String contentDigest(FrozenBody body) throws IOException {
+  @Nullable String contentDigest(FrozenBody body) throws IOException {
     String algorithm = policy.contentDigest();
     return algorithm == null ? null : body.contentDigest(algorithm);
   }
@@ -346,6 +276,8 @@ public final class LengthGuard {
             + "): it is not repeatable, so nothing was resent";
     if (warned.add(origin)) {
       LOGGER.log(Level.WARNING, () -> "411 from " + origin + " handed back: " + detail);
+    } else {
+      LOGGER.log(Level.DEBUG, () -> "411 from " + origin + " handed back: " + detail);
     }
     try {
       listener.gaveUp(origin, GiveUpReason.BODY_CHANGED, detail);
@@ -393,7 +325,7 @@ public final class LengthGuard {
   }
 
   void gaveUp(Origin origin, GiveUpReason reason, String detail) {
-    LOGGER.log(Level.DEBUG, () -> "411 from " + origin + " handed back: " + reason + ", " + detail);
+    LOGGER.log(Level.DEBUG, () -> "gave up at " + origin + ": " + reason + ", " + detail);
     try {
       listener.gaveUp(origin, reason, detail);
     } catch (RuntimeException e) {

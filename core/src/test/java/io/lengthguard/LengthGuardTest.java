@@ -3,9 +3,7 @@ package io.lengthguard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.lengthguard.testing.Payloads;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -214,142 +212,10 @@ class LengthGuardTest {
   }
 
   @Test
-  void resendIsFrozenFromACompleteCapture() throws IOException {
-    LengthGuard guard = guard(GuardPolicy.builder());
-    byte[] source = Payloads.bytes(30_000);
-    BodyCapture capture = guard.newCapture();
-    capture.write(source, 0, 10_000);
-    capture.write(source, 10_000, 20_000);
-    capture.markComplete();
-
-    FrozenBody body = guard.freezeForResend(STRICT, null, capture);
-
-    assertThat(body).isNotNull();
-    assertThat(body.toByteArray()).isEqualTo(source);
-    assertThat(events.list)
-        .containsExactly("bodyFrozen https://strict.example:443 30000 LENGTH_REQUIRED");
-  }
-
-  @Test
-  void captureWinsOverReplay() throws IOException {
-    LengthGuard guard = guard(GuardPolicy.builder());
-    BodyCapture capture = guard.newCapture();
-    capture.write(new byte[] {1, 2, 3}, 0, 3);
-    capture.markComplete();
-
-    FrozenBody body =
-        guard.freezeForResend(
-            STRICT,
-            out -> {
-              throw new AssertionError("the captured bytes must be used");
-            },
-            capture);
-
-    assertThat(body).isNotNull();
-    assertThat(body.toByteArray()).containsExactly(1, 2, 3);
-  }
-
-  @Test
-  void overflowedCaptureGivesUpAsTooLarge() {
-    LengthGuard guard = guard(GuardPolicy.builder().buffering(Buffering.inMemory(16)));
-    BodyCapture capture = guard.newCapture();
-    capture.write(new byte[20], 0, 20);
-    capture.write(new byte[5], 0, 5);
-    capture.markComplete();
-
-    assertThat(guard.freezeForResend(STRICT, null, capture)).isNull();
-
-    assertThat(events.list)
-        .containsExactly(
-            "bodyTooLarge https://strict.example:443 16 25",
-            "gaveUp https://strict.example:443 TOO_LARGE the one-shot body passed maxBytes (16)"
-                + " while it was sent");
-  }
-
-  @Test
-  void incompleteCaptureGivesUpAsBodyLost() {
-    LengthGuard guard = guard(GuardPolicy.builder());
-    BodyCapture capture = guard.newCapture();
-    capture.write(new byte[3], 0, 3);
-
-    assertThat(guard.freezeForResend(STRICT, null, capture)).isNull();
-
-    assertThat(events.list)
-        .containsExactly(
-            "gaveUp https://strict.example:443 BODY_LOST the one-shot body was not wholly written"
-                + " on the first send (3 bytes seen), so it cannot be sent again");
-  }
-
-  @Test
-  void resendIsFrozenFromAReplayWriter() throws IOException {
-    LengthGuard guard = guard(GuardPolicy.builder());
-
-    FrozenBody body = guard.freezeForResend(STRICT, out -> out.write(new byte[] {7, 8}), null);
-
-    assertThat(body).isNotNull();
-    assertThat(body.toByteArray()).containsExactly(7, 8);
-    assertThat(events.list)
-        .containsExactly("bodyFrozen https://strict.example:443 2 LENGTH_REQUIRED");
-  }
-
-  @Test
-  void replayPastTheLimitGivesUpAsTooLarge() {
-    LengthGuard guard = guard(GuardPolicy.builder().buffering(Buffering.inMemory(10)));
-
-    assertThat(guard.freezeForResend(STRICT, out -> out.write(new byte[11]), null)).isNull();
-
-    assertThat(events.list)
-        .containsExactly(
-            "bodyTooLarge https://strict.example:443 10 11",
-            "gaveUp https://strict.example:443 TOO_LARGE body exceeds maxBytes (10): read 11 bytes"
-                + " before stopping; raise the limit with GuardPolicy.buffering(...) or send a body"
-                + " of known length");
-  }
-
-  @Test
-  void failingReplayGivesUpAsFreezeFailed() {
-    LengthGuard guard = guard(GuardPolicy.builder());
-
-    assertThat(
-            guard.freezeForResend(
-                STRICT,
-                out -> {
-                  throw new IOException("source gone");
-                },
-                null))
-        .isNull();
-    assertThat(
-            guard.freezeForResend(
-                STRICT,
-                out -> {
-                  throw new UncheckedIOException(new IOException("mapper failed"));
-                },
-                null))
-        .isNull();
-
-    assertThat(events.list)
-        .containsExactly(
-            "gaveUp https://strict.example:443 FREEZE_FAILED java.io.IOException: source gone",
-            "gaveUp https://strict.example:443 FREEZE_FAILED java.io.UncheckedIOException:"
-                + " java.io.IOException: mapper failed");
-  }
-
-  @Test
-  void noCaptureAndNoReplayGivesUpAsBodyLost() {
-    LengthGuard guard = guard(GuardPolicy.builder());
-
-    assertThat(guard.freezeForResend(STRICT, null, null)).isNull();
-
-    assertThat(events.list)
-        .containsExactly(
-            "gaveUp https://strict.example:443 BODY_LOST the body cannot be written a second time");
-  }
-
-  @Test
   void resendThatSucceedsIsRecovered() {
     LengthGuard guard = guard(GuardPolicy.builder());
 
-    guard.resending(STRICT, FrozenBody.ofUtf8("abc"));
+    guard.resending(STRICT, 3);
     guard.resendAnswered(STRICT, 201);
 
     assertThat(events.list)
@@ -411,14 +277,13 @@ class LengthGuardTest {
 
     assertThat(guard.shouldResend(STRICT, 411, false)).isTrue();
     assertThat(guard.wantsLength(STRICT)).isTrue();
-    FrozenBody body = guard.freezeForResend(STRICT, out -> out.write(new byte[] {1, 2}), null);
-    assertThat(body).isNotNull();
+    FrozenBody body =
+        guard.freeze(STRICT, out -> out.write(new byte[] {1, 2}), FreezeReason.LENGTH_REQUIRED);
     assertThat(body.toByteArray()).containsExactly(1, 2);
-    guard.resending(STRICT, body);
+    guard.resending(STRICT, body.contentLength());
     guard.resendAnswered(STRICT, 200);
     guard.resendAnswered(STRICT, 411);
     assertThat(guard.shouldResend(STRICT, 411, true)).isFalse();
-    assertThat(guard.freezeForResend(STRICT, out -> out.write(new byte[11]), null)).isNull();
     assertThatThrownBy(
             () -> guard.freeze(STRICT, out -> out.write(new byte[11]), FreezeReason.PREBUFFER))
         .isInstanceOf(BodyTooLargeException.class);

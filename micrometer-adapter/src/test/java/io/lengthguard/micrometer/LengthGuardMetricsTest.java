@@ -12,6 +12,8 @@ import io.lengthguard.GuardListener;
 import io.lengthguard.GuardPolicy;
 import io.lengthguard.LengthGuard;
 import io.lengthguard.Origin;
+import io.lengthguard.OutgoingBody;
+import io.lengthguard.Transport;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -21,7 +23,11 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -268,21 +274,31 @@ class LengthGuardMetricsTest {
   }
 
   @Test
-  void gaugeReadsTheOriginsTheGuardRemembers() {
+  void gaugeReadsTheOriginsTheGuardRemembers() throws IOException {
     Origin known = Origin.of("https", "known.example.com", 443);
     GuardListener metrics = LengthGuardMetrics.create(registry);
     LengthGuard guard =
-        LengthGuard.create(GuardPolicy.builder().listener(metrics).lengthRequired(known).build());
+        LengthGuard.create(
+            GuardPolicy.builder()
+                .listener(metrics)
+                .lengthRequired(known)
+                .prebufferBytes(0)
+                .build());
 
     Gauge gauge = LengthGuardMetrics.bindLearnedOrigins(registry, guard);
     assertThat(gauge.getId().getName()).isEqualTo("lengthguard.origins.learned");
     assertThat(gauge.value()).isEqualTo(1.0);
 
-    assertThat(guard.shouldResend(API, 411, false)).isTrue();
+    answers411ThenOk(guard, API);
 
     assertThat(gauge.value()).isEqualTo(2.0);
     assertThat(registry.get(LengthGuardMetrics.LEARNED_ORIGINS).gauge().value()).isEqualTo(2.0);
-    assertThat(events(registry)).containsOnly(entry("length.required none api.example.com", 1.0));
+    assertThat(events(registry))
+        .containsOnly(
+            entry("length.required none api.example.com", 1.0),
+            entry("frozen length.required api.example.com", 1.0),
+            entry("resent none api.example.com", 1.0),
+            entry("recovered none api.example.com", 1.0));
   }
 
   @Test
@@ -303,14 +319,14 @@ class LengthGuardMetricsTest {
   }
 
   @Test
-  void prometheusNamesMatchTheReadme() {
+  void prometheusNamesMatchTheReadme() throws IOException {
     PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     GuardListener metrics = LengthGuardMetrics.create(prometheus);
-    LengthGuard guard = LengthGuard.create(GuardPolicy.builder().listener(metrics).build());
+    LengthGuard guard =
+        LengthGuard.create(GuardPolicy.builder().listener(metrics).prebufferBytes(0).build());
     LengthGuardMetrics.bindLearnedOrigins(prometheus, guard);
 
-    guard.shouldResend(API, 411, false);
-    metrics.bodyFrozen(API, 64, FreezeReason.LENGTH_REQUIRED);
+    answers411ThenOk(guard, API);
     metrics.bodyNotRead(API, 8192, 200);
 
     String scrape = prometheus.scrape();
@@ -381,5 +397,35 @@ class LengthGuardMetricsTest {
     Set<String> addresses = new TreeSet<>();
     for (Meter meter : registry.getMeters()) addresses.add(meter.getId().getTag("server.address"));
     return addresses;
+  }
+
+  /**
+   * Runs one exchange of a 64-byte body to {@code origin} through {@code guard}, answered 411 and
+   * then 200, as a strict server would.
+   */
+  private static void answers411ThenOk(LengthGuard guard, Origin origin) throws IOException {
+    Deque<Integer> statuses = new ArrayDeque<>(List.of(411, 200));
+    int status =
+        guard
+            .exchange(origin, "POST")
+            .execute(
+                out -> out.write(new byte[64]),
+                false,
+                new Transport<Integer>() {
+                  @Override
+                  public Integer send(OutgoingBody body) throws IOException {
+                    body.writeTo(OutputStream.nullOutputStream());
+                    return statuses.remove();
+                  }
+
+                  @Override
+                  public int status(Integer response) {
+                    return response;
+                  }
+
+                  @Override
+                  public void discard(Integer response) {}
+                });
+    assertThat(status).isEqualTo(200);
   }
 }
