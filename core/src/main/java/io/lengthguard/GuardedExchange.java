@@ -8,6 +8,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.zip.CRC32C;
@@ -134,6 +135,7 @@ public final class GuardedExchange {
       body.writeTo(first);
       first.end();
     } catch (IOException | RuntimeException | Error e) {
+      first.failed();
       if (!first.streaming()) {
         first.release();
         if (e instanceof BodyTooLargeException && first.tooLarge) {
@@ -432,6 +434,11 @@ public final class GuardedExchange {
     volatile boolean stopped;
     @Nullable IOException captureFailure;
 
+    /** Counted down when the caller's body ended, whole or not; {@link #bodyFailed} says which. */
+    private final CountDownLatch bodyEnded = new CountDownLatch(1);
+
+    private volatile boolean bodyFailed;
+
     FirstWrite(long limit, boolean prebuffer, Transport<?> transport) {
       this.limit = limit;
       this.prebuffer = prebuffer;
@@ -605,7 +612,7 @@ public final class GuardedExchange {
       pipe = wire;
       GuardedExchange.this.pipe = wire;
       if (canceled) wire.abort(new InterruptedIOException("canceled"));
-      OutgoingBody outgoing = OutgoingBody.streamed(wire, policy.expectContinue());
+      OutgoingBody outgoing = OutgoingBody.streamed(wire, policy.expectContinue(), this::replay);
       Transport<Object> t = (Transport<Object>) transport;
       sending =
           LengthGuard.EXECUTOR.submit(
@@ -630,6 +637,38 @@ public final class GuardedExchange {
     /** Ends a body that wrote nothing past the read-ahead, or hands the end to the wire. */
     void end() {
       if (pipe != null) pipe.finish();
+      bodyEnded.countDown();
+    }
+
+    /** Records that the caller's body ended with a failure, or was stopped. */
+    void failed() {
+      bodyFailed = true;
+      bodyEnded.countDown();
+    }
+
+    /**
+     * Returns the bytes of the first send again, for a client that writes a streamed body a second
+     * time within the send (java.net.http, for a redirect or an authentication): from the capture,
+     * once the caller's body ended. The capture lives until the send returns.
+     */
+    private InputStream replay() throws IOException {
+      try {
+        bodyEnded.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted waiting for the end of the body");
+      }
+      SegmentBuffer held = capture;
+      if (bodyFailed || held == null) {
+        throw new IOException(
+            "the request body of unknown length was streamed once, and "
+                + (bodyFailed
+                    ? "it failed or was stopped before its end"
+                    : "no copy of it was kept (past the buffering limit or the memory budget)")
+                + ", so it cannot be sent again for the client's redirect, authentication or"
+                + " retry; send a body of known length, or use GuardMode.PREBUFFER");
+      }
+      return held.snapshot();
     }
 
     FrozenBody freezeReadAhead() throws IOException {

@@ -3,6 +3,7 @@ package io.lengthguard;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,8 +13,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A frozen body ({@link #frozen()} not null) may be written any number of times with the same
  * bytes, so a client may send it again for a redirect or its own retry. A streamed body ({@link
- * #contentLength()} -1) can be written once: it is one-shot, and {@link #isOneShot()} says so, so
- * that the client never repeats a request it cannot repeat byte for byte.
+ * #contentLength()} -1) streams the caller's body as it is written, once; it is one-shot, and
+ * {@link #isOneShot()} says so, so that the client never repeats the request on its own. A client
+ * that writes it again all the same (java.net.http subscribes a body again for a redirect or an
+ * authentication) gets the bytes of the first write from the guard's copy, once the caller's body
+ * ended, or an {@code IOException} where no copy was kept: never other bytes.
  *
  * <p>This class is thread-safe.
  */
@@ -24,6 +28,13 @@ public final class OutgoingBody {
   private final @Nullable String contentDigest;
   private final boolean oneShot;
   private final boolean resend;
+  private final @Nullable Replay replay;
+  private final AtomicBoolean streamed = new AtomicBoolean();
+
+  /** Opens the bytes of a streamed body's first write again. */
+  interface Replay {
+    InputStream open() throws IOException;
+  }
 
   private OutgoingBody(
       @Nullable FrozenBody frozen,
@@ -31,22 +42,24 @@ public final class OutgoingBody {
       boolean expectContinue,
       @Nullable String contentDigest,
       boolean oneShot,
-      boolean resend) {
+      boolean resend,
+      @Nullable Replay replay) {
     this.frozen = frozen;
     this.pipe = pipe;
     this.expectContinue = expectContinue;
     this.contentDigest = contentDigest;
     this.oneShot = oneShot;
     this.resend = resend;
+    this.replay = replay;
   }
 
   static OutgoingBody frozen(
       FrozenBody frozen, @Nullable String contentDigest, boolean oneShot, boolean resend) {
-    return new OutgoingBody(frozen, null, false, contentDigest, oneShot, resend);
+    return new OutgoingBody(frozen, null, false, contentDigest, oneShot, resend, null);
   }
 
-  static OutgoingBody streamed(BodyPipe pipe, boolean expectContinue) {
-    return new OutgoingBody(null, pipe, expectContinue, null, true, false);
+  static OutgoingBody streamed(BodyPipe pipe, boolean expectContinue, Replay replay) {
+    return new OutgoingBody(null, pipe, expectContinue, null, true, false, replay);
   }
 
   /** Returns the exact number of bytes {@link #writeTo} writes, or -1 if it is not known. */
@@ -87,27 +100,37 @@ public final class OutgoingBody {
 
   /**
    * Writes the body to {@code out}; does not close it. A streamed body takes the caller's bytes as
-   * they are written, so this blocks until they come; writing it a second time throws {@link
-   * IllegalStateException}. An {@code IOException} thrown by {@code out} is rethrown, and tells the
-   * exchange that the wire failed.
+   * they are written, so this blocks until they come; writing it a second time writes the same
+   * bytes from the guard's copy, as {@link #openStream()} says. An {@code IOException} thrown by
+   * {@code out} is rethrown, and tells the exchange that the wire failed.
    *
-   * @throws IOException from {@code out}, or the caller's own body failure
+   * @throws IOException from {@code out}; the caller's own body failure; or, writing a streamed
+   *     body a second time, if the guard kept no copy of it
    */
   public void writeTo(OutputStream out) throws IOException {
     if (frozen != null) {
       frozen.writeTo(out);
-    } else {
+    } else if (streamed.compareAndSet(false, true)) {
       pipe.drainTo(out);
+    } else {
+      try (InputStream again = replay.open()) {
+        again.transferTo(out);
+      }
     }
   }
 
   /**
-   * Returns a stream of the body's bytes, for clients that pull a body (a frozen body: a new stream
-   * each call; a streamed body: one stream, once). The caller closes it.
+   * Returns a stream of the body's bytes, for clients that pull a body: a new stream each call. A
+   * streamed body's first stream reads the body as the caller writes it; a later one waits for the
+   * caller's body to end and reads the same bytes from the guard's copy. The caller closes it.
+   *
+   * @throws IOException on a streamed body's later call, if the guard kept no copy of the body (it
+   *     passed the buffering limit or the memory budget) or the caller's body failed
    */
   public InputStream openStream() throws IOException {
     if (frozen != null) return frozen.openStream();
-    return pipe.openStream();
+    if (streamed.compareAndSet(false, true)) return pipe.openStream();
+    return replay.open();
   }
 
   @Override

@@ -401,6 +401,52 @@ class GuardedExchangeTest {
   }
 
   @Test
+  void aStreamedBodyWrittenAgainWithinTheSendGivesTheSameBytesFromTheCopy() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    byte[] payload = Payloads.bytes(20 * KIB);
+    Body body = new Body(payload);
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    Script transport = new Script();
+    transport.steps.add(
+        (outgoing, received) -> {
+          outgoing.writeTo(received); // the first send, as the caller writes it
+          try (InputStream second = outgoing.openStream()) { // a redirect, say
+            second.transferTo(again);
+          }
+          return 200;
+        });
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(body, false, transport);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(transport.sent.get(0).bytes).isEqualTo(payload);
+    assertThat(again.toByteArray()).isEqualTo(payload);
+    assertThat(body.runs).hasValue(1);
+  }
+
+  @Test
+  void aStreamedBodyWithoutACopyIsNotWrittenAgain() throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(
+            policy().buffering(Buffering.inMemory(8 * KIB)).prebufferBytes(0).build());
+    byte[] payload = Payloads.bytes(20 * KIB);
+    Script transport = new Script();
+    transport.steps.add(
+        (outgoing, received) -> {
+          outgoing.writeTo(received);
+          assertThatThrownBy(outgoing::openStream)
+              .isInstanceOf(IOException.class)
+              .hasMessageContaining("no copy of it was kept");
+          return 200;
+        });
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(new Body(payload), false, transport);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(transport.sent.get(0).bytes).isEqualTo(payload);
+  }
+
+  @Test
   void anExchangeExecutesOnce() throws Exception {
     LengthGuard guard = LengthGuard.create(policy().build());
     GuardedExchange exchange = guard.exchange(ORIGIN, "POST");

@@ -30,4 +30,14 @@ public final class Wire {
     assertThat(request.getHeaders().get("Transfer-Encoding")).isEqualToIgnoringCase("chunked");
     assertThat(request.getHeaders().get("Content-Length")).isNull();
   }
+
+  /**
+   * Asserts that {@code request} arrived chunked, without {@code Content-Length}, with exactly
+   * {@code expected} as its body.
+   */
+  public static void assertChunked(RecordedRequest request, byte[] expected) {
+    assertChunked(request);
+    byte[] body = request.getBody() == null ? new byte[0] : request.getBody().toByteArray();
+    assertThat(body).as("body bytes of %s", request.getRequestLine()).isEqualTo(expected);
+  }
 }

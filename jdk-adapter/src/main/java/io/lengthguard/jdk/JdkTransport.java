@@ -16,7 +16,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -119,7 +118,7 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
     HttpRequest.BodyPublisher publisher =
         frozen != null
             ? FrozenBodyPublisher.of(frozen)
-            : HttpRequest.BodyPublishers.ofInputStream(new OnceStream(body));
+            : HttpRequest.BodyPublishers.ofInputStream(new BodyStreams(body));
     HttpRequest.Builder builder =
         HttpRequest.newBuilder(request, (name, value) -> true).method(request.method(), publisher);
     // RFC 9110 §10.1.1: a server that wants a length answers 411 instead of 100 (Continue), before
@@ -191,28 +190,21 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
   }
 
   /**
-   * The streamed body as the stream {@code ofInputStream} reads, once. The client subscribes a
-   * publisher again for a redirect, an authentication or a retry of its own; the bytes of a body
-   * streamed past the read-ahead went to the wire and are not here to send again, so that
-   * subscription fails with an {@code IOException} rather than send other bytes.
+   * The streamed body as the stream {@code ofInputStream} reads. The client subscribes a publisher
+   * again for a redirect, an authentication or a retry of its own: the first subscription reads the
+   * body as the caller writes it, a later one the same bytes from the guard's copy. Where the guard
+   * kept no copy, that subscription fails with the guard's {@code IOException} rather than send
+   * other bytes.
    */
-  private static final class OnceStream implements Supplier<InputStream> {
+  private static final class BodyStreams implements Supplier<InputStream> {
     private final OutgoingBody body;
-    private final AtomicBoolean opened = new AtomicBoolean();
 
-    OnceStream(OutgoingBody body) {
+    BodyStreams(OutgoingBody body) {
       this.body = body;
     }
 
     @Override
     public InputStream get() {
-      if (!opened.compareAndSet(false, true)) {
-        return failing(
-            new IOException(
-                "a request body of unknown length was streamed once and cannot be sent again for"
-                    + " the client's redirect, authentication or retry; send a body of known"
-                    + " length, or use GuardMode.PREBUFFER"));
-      }
       try {
         return body.openStream();
       } catch (IOException e) {
