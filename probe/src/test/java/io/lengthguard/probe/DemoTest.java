@@ -56,7 +56,7 @@ class DemoTest {
                 + row("OkHttp", "ADAPTIVE", "chunked, length", BYTES, 2, "200 OK")
                 + row("OkHttp", "ADAPTIVE 2nd", "length", BYTES, 1, "200 OK")
                 + row("HttpClient5", "none", "chunked", BYTES, 1, "411 Length Required")
-                + row("HttpClient5", "default", "chunked, length", BYTES, 2, "200 OK")
+                + row("HttpClient5", "default", "length", BYTES, 1, "200 OK")
                 + row("HttpClient5", "PREBUFFER", "length", BYTES, 1, "200 OK")
                 + row("HttpClient5", "RETRY_ON_411", "chunked, length", BYTES, 2, "200 OK")
                 + row("HttpClient5", "ADAPTIVE", "chunked, length", BYTES, 2, "200 OK")
@@ -130,7 +130,8 @@ class DemoTest {
     try (Sender prebuffer =
             HttpClient5Sender.wrapped(GuardPolicy.builder().mode(GuardMode.PREBUFFER).build());
         Sender retry =
-            HttpClient5Sender.wrapped(GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).build())) {
+            HttpClient5Sender.wrapped(
+                GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).prebufferBytes(0).build())) {
       DemoCase first = DemoCase.guarded("HttpClient5", "PREBUFFER", prebuffer);
       DemoCase second = DemoCase.guarded("HttpClient5", "RETRY_ON_411", retry);
 
@@ -173,7 +174,8 @@ class DemoTest {
   void adaptiveHttpClient5BuiltWithTheExecHandlerSendsTheLengthAtOnceOnItsSecondCall()
       throws Exception {
     try (Sender adaptive =
-        HttpClient5Sender.installed(GuardPolicy.builder().mode(GuardMode.ADAPTIVE).build())) {
+        HttpClient5Sender.installed(
+            GuardPolicy.builder().mode(GuardMode.ADAPTIVE).prebufferBytes(0).build())) {
       DemoCase first = DemoCase.guarded("HttpClient5", "ADAPTIVE", adaptive);
       DemoCase second = DemoCase.guarded("HttpClient5", "ADAPTIVE 2nd", adaptive);
 
