@@ -38,6 +38,20 @@ enum ClientKind {
     GuardedClient open(GuardPolicy policy) {
       return GuardedJdk.open(policy);
     }
+  },
+  /** Spring's {@code RestClient} over the JDK request factory, wrapped. */
+  REST_CLIENT("RestClient over JDK") {
+    @Override
+    GuardedClient open(GuardPolicy policy) {
+      return GuardedRestClient.open(policy);
+    }
+  },
+  /** Spring's {@code WebClient} over Reactor Netty, its connector wrapped. */
+  WEB_CLIENT("WebClient over Reactor Netty") {
+    @Override
+    GuardedClient open(GuardPolicy policy) {
+      return GuardedWebClient.open(policy);
+    }
   };
 
   private final String displayName;
