@@ -32,6 +32,9 @@ final class Demo {
   /** Marks the mode of a call through a client built with {@code LengthGuardExecHandler}. */
   static final String INSTALLED = " *";
 
+  /** Spring's RestClient, over the JDK request factory in each of its rows. */
+  private static final String REST_CLIENT = "RestClient";
+
   private Demo() {}
 
   /**
@@ -87,6 +90,8 @@ final class Demo {
             HttpClient5Sender.installed(policy(GuardMode.ADAPTIVE))));
     cases.add(DemoCase.bare("JDK", JdkSender.bare()));
     addGuarded(cases, "JDK", JdkSender::wrapped);
+    cases.add(DemoCase.bare(REST_CLIENT, RestClientSender.bare()));
+    addGuarded(cases, REST_CLIENT, RestClientSender::wrapped);
     return cases;
   }
 
@@ -242,6 +247,20 @@ final class Demo {
               format,
               "JDK",
               "LengthGuardHttpClient.wrap(HttpClient.newHttpClient(), policy)"));
+    }
+    if (guarded(rows, REST_CLIENT)) {
+      ways.append(
+          String.format(
+              Locale.ROOT,
+              format,
+              REST_CLIENT,
+              "LengthGuardClientHttpRequestFactory.wrap(jdkFactory, policy)"));
+      ways.append(
+          String.format(
+              Locale.ROOT,
+              format,
+              "",
+              "jdkFactory: new JdkClientHttpRequestFactory(), as in the bare row"));
     }
     if (rows.stream().anyMatch(r -> r.demoCase().mode().endsWith(INSTALLED))) {
       ways.append(

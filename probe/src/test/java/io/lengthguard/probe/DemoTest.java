@@ -68,16 +68,24 @@ class DemoTest {
                 + row("JDK", "RETRY_ON_411", "chunked, length", BYTES, 2, "200 OK")
                 + row("JDK", "ADAPTIVE", "chunked, length", BYTES, 2, "200 OK")
                 + row("JDK", "ADAPTIVE 2nd", "length", BYTES, 1, "200 OK")
+                + row("RestClient", "none", "chunked", BYTES, 1, "411 Length Required")
+                + row("RestClient", "default", "length", BYTES, 1, "200 OK")
+                + row("RestClient", "PREBUFFER", "length", BYTES, 1, "200 OK")
+                + row("RestClient", "RETRY_ON_411", "chunked, length", BYTES, 2, "200 OK")
+                + row("RestClient", "ADAPTIVE", "chunked, length", BYTES, 2, "200 OK")
+                + row("RestClient", "ADAPTIVE 2nd", "length", BYTES, 1, "200 OK")
                 + "\n"
                 + "Guarded calls, with policy set to the row's mode:\n"
                 + "  OkHttp       addInterceptor(LengthGuardInterceptor.create(policy))\n"
                 + "  HttpClient5  LengthGuardHttpClient.wrap(HttpClients.createDefault(), policy)\n"
                 + "  JDK          LengthGuardHttpClient.wrap(HttpClient.newHttpClient(), policy)\n"
+                + "  RestClient   LengthGuardClientHttpRequestFactory.wrap(jdkFactory, policy)\n"
+                + "               jdkFactory: new JdkClientHttpRequestFactory(), as in the bare row\n"
                 + "  *            LengthGuardExecHandler.install(HttpClients.custom(), policy)\n"
                 + "  default: GuardPolicy.defaults(), ADAPTIVE with a 1 MiB read-ahead.\n"
                 + "  RETRY_ON_411, ADAPTIVE: prebufferBytes(0), as a body past the read-ahead goes.\n")
-        .contains("Without LengthGuard: 3 of 3 calls got 411 Length Required.\n")
-        .contains("Through LengthGuard: 16 of 16 calls succeeded.\n");
+        .contains("Without LengthGuard: 4 of 4 calls got 411 Length Required.\n")
+        .contains("Through LengthGuard: 21 of 21 calls succeeded.\n");
     assertThat(run.out().lines())
         .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
   }
@@ -171,6 +179,33 @@ class DemoTest {
   }
 
   @Test
+  void restClientCallsGoChunkedBareAndWithTheExactLengthGuarded() throws Exception {
+    try (Sender bare = RestClientSender.bare();
+        Sender retry =
+            RestClientSender.wrapped(
+                GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).prebufferBytes(0).build());
+        Sender defaults = RestClientSender.wrapped(GuardPolicy.defaults())) {
+      DemoCase bareRest = DemoCase.bare("RestClient", bare);
+      DemoCase retryRest = DemoCase.guarded("RestClient", "RETRY_ON_411", retry);
+      DemoCase defaultRest = DemoCase.guarded("RestClient", "default", defaults);
+
+      assertThat(Demo.call(server, "/rest", bareRest))
+          .isEqualTo(new Demo.Row(bareRest, "chunked", BYTES, 1, 411, null));
+      assertThat(Demo.call(server, "/rest-retry", retryRest))
+          .isEqualTo(new Demo.Row(retryRest, "chunked, length", BYTES, 2, 200, null));
+      assertThat(server.received("/rest-retry"))
+          .containsExactly(
+              new StrictServer.Received("/rest-retry", "chunked", BYTES, 411),
+              new StrictServer.Received("/rest-retry", "length", BYTES, 200));
+      assertThat(server.bodies("/rest-retry")).containsExactly(PAYLOAD, PAYLOAD);
+      // The default read-ahead holds the whole small body: it goes once, with its length.
+      assertThat(Demo.call(server, "/rest-default", defaultRest))
+          .isEqualTo(new Demo.Row(defaultRest, "length", BYTES, 1, 200, null));
+      assertThat(server.bodies("/rest-default")).containsExactly(PAYLOAD);
+    }
+  }
+
+  @Test
   void adaptiveHttpClient5BuiltWithTheExecHandlerSendsTheLengthAtOnceOnItsSecondCall()
       throws Exception {
     try (Sender adaptive =
@@ -213,13 +248,20 @@ class DemoTest {
               "JDK PREBUFFER true",
               "JDK RETRY_ON_411 true",
               "JDK ADAPTIVE true",
-              "JDK ADAPTIVE 2nd true");
+              "JDK ADAPTIVE 2nd true",
+              "RestClient none false",
+              "RestClient default true",
+              "RestClient PREBUFFER true",
+              "RestClient RETRY_ON_411 true",
+              "RestClient ADAPTIVE true",
+              "RestClient ADAPTIVE 2nd true");
       // Each second ADAPTIVE call goes through the same client, which remembers the origin.
       assertThat(cases.get(5).sender()).isSameAs(cases.get(4).sender());
       assertThat(cases.get(11).sender()).isSameAs(cases.get(10).sender());
       assertThat(cases.get(18).sender()).isSameAs(cases.get(17).sender());
+      assertThat(cases.get(24).sender()).isSameAs(cases.get(23).sender());
       // Every other case has a client of its own: no other state carries over.
-      assertThat(cases.stream().map(DemoCase::sender).distinct()).hasSize(16);
+      assertThat(cases.stream().map(DemoCase::sender).distinct()).hasSize(21);
     } finally {
       for (DemoCase demoCase : cases) demoCase.sender().close();
     }
