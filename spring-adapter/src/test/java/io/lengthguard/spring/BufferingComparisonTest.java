@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lengthguard.Buffering;
 import io.lengthguard.GuardPolicy;
+import io.lengthguard.Origin;
 import io.lengthguard.testing.Payloads;
 import io.lengthguard.testing.Wire;
 import java.io.IOException;
@@ -95,21 +96,47 @@ class BufferingComparisonTest {
   }
 
   /**
-   * A strict server's 411 for a body past the read-ahead: the guard sends it once more, byte for
-   * byte, with its length; the default {@code ADAPTIVE} then sends that origin's bodies with their
-   * length at once.
+   * A strict server and a body past the read-ahead: buffering sends it with its length; the guard
+   * streams it, gets the 411 and sends it once more, byte for byte, with its length; the default
+   * {@code ADAPTIVE} then sends that origin's bodies with their length at once.
    */
   @Test
   void aStrictServersLengthRequiredIsAnsweredOnceThenLearned() throws Exception {
     byte[] payload = Payloads.bytes(4 * MIB);
     ClientHttpRequestFactory guarded = guarded(GuardPolicy.defaults());
 
+    assertThat(post(buffering(), payload)).isEqualTo(200);
+    Wire.assertExactLength(wire.take(), payload);
     assertThat(post(guarded, payload)).isEqualTo(200);
-    assertThat(wire.assertStreamedThenResent()).isEqualTo(payload);
+    RecordedRequest first = wire.take();
+    Wire.assertChunked(first, payload);
+    Wire.assertExactLength(wire.take(), payload);
     assertThat(post(guarded, payload)).isEqualTo(200);
     Wire.assertExactLength(wire.take(), payload);
 
     assertThat(wire.strict.lengthRequiredCount()).isEqualTo(1);
+    assertThat(wire.requestCount()).isEqualTo(4);
+  }
+
+  /**
+   * The guard's cap: a 12 MiB body passes the default 8 MiB {@code maxBytes} while it streams, so
+   * no copy is left for a resend, and the strict server's 411 goes back to the caller; buffering,
+   * with no cap, held all 12 MiB and sent them with their length.
+   */
+  @Test
+  void aBodyPastTheCapStreamsAndItsLengthRequiredGoesBackToTheCaller() throws Exception {
+    byte[] payload = Payloads.bytes(12 * MIB);
+    RecordingListener listener = new RecordingListener();
+
+    assertThat(post(buffering(), payload)).isEqualTo(200);
+    Wire.assertExactLength(wire.take(), payload);
+    assertThat(post(guarded(GuardPolicy.builder().listener(listener).build()), payload))
+        .isEqualTo(411);
+    Wire.assertChunked(wire.take(), payload);
+
+    assertThat(wire.requestCount()).isEqualTo(2);
+    assertThat(listener.events())
+        .contains("gaveUp " + Origin.of("http", "127.0.0.1", wire.server.getPort()) + " TOO_LARGE");
   }
 
   /**
