@@ -26,6 +26,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 
@@ -36,6 +37,7 @@ class LengthGuardClientHttpConnectorTest {
 
   @TempDir Path dir;
   private final RecordingListener listener = new RecordingListener();
+  private final List<ClientHttpConnector> connectors = new ArrayList<>();
   private WireServer wire;
   private Origin origin;
 
@@ -47,6 +49,7 @@ class LengthGuardClientHttpConnectorTest {
 
   @AfterEach
   void stop() throws IOException {
+    for (ClientHttpConnector connector : connectors) ConnectorKind.close(connector);
     wire.close();
   }
 
@@ -80,7 +83,8 @@ class LengthGuardClientHttpConnectorTest {
   static Stream<Arguments> largeCells() {
     return Stream.of(
         Arguments.of(ConnectorKind.REACTOR, ReactiveBodyKind.POOLED_BUFFERS),
-        Arguments.of(ConnectorKind.JDK, ReactiveBodyKind.MULTIPART));
+        Arguments.of(ConnectorKind.JDK, ReactiveBodyKind.MULTIPART),
+        Arguments.of(ConnectorKind.HTTP_COMPONENTS, ReactiveBodyKind.INPUT_STREAM_RESOURCE));
   }
 
   /** 16 MiB, held for the resend in 1 MiB of memory and a spill file. */
@@ -105,7 +109,7 @@ class LengthGuardClientHttpConnectorTest {
   @ParameterizedTest
   @EnumSource(ConnectorKind.class)
   void bareConnectorGetsLengthRequired(ConnectorKind connector) throws Exception {
-    WebClient client = WebClient.builder().clientConnector(connector.create()).build();
+    WebClient client = WebClient.builder().clientConnector(create(connector)).build();
 
     int status =
         ReactiveBodyKind.INPUT_STREAM_RESOURCE.post(client, wire.url(), Payloads.bytes(KIB), dir);
@@ -265,7 +269,14 @@ class LengthGuardClientHttpConnectorTest {
         .build();
   }
 
-  private static LengthGuardClientHttpConnector guarded(ConnectorKind kind, GuardPolicy policy) {
-    return LengthGuardClientHttpConnector.wrap(kind.create(), policy);
+  private LengthGuardClientHttpConnector guarded(ConnectorKind kind, GuardPolicy policy) {
+    return LengthGuardClientHttpConnector.wrap(create(kind), policy);
+  }
+
+  /** Returns a new connector of {@code kind}, closed after the test. */
+  private ClientHttpConnector create(ConnectorKind kind) {
+    ClientHttpConnector connector = kind.create();
+    connectors.add(connector);
+    return connector;
   }
 }
