@@ -160,49 +160,48 @@ class DemoTest {
   @Test
   void jdkCallsGoChunkedBareAndWithTheExactLengthGuarded() throws Exception {
     try (Sender bare = JdkSender.bare();
-        Sender retry =
-            JdkSender.wrapped(
-                GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).prebufferBytes(0).build())) {
-      DemoCase bareJdk = DemoCase.bare("JDK", bare);
-      DemoCase retryJdk = DemoCase.guarded("JDK", "RETRY_ON_411", retry);
-
-      assertThat(Demo.call(server, "/jdk", bareJdk))
-          .isEqualTo(new Demo.Row(bareJdk, "chunked", BYTES, 1, 411, null));
-      assertThat(Demo.call(server, "/jdk-retry", retryJdk))
-          .isEqualTo(new Demo.Row(retryJdk, "chunked, length", BYTES, 2, 200, null));
-      assertThat(server.received("/jdk-retry"))
-          .containsExactly(
-              new StrictServer.Received("/jdk-retry", "chunked", BYTES, 411),
-              new StrictServer.Received("/jdk-retry", "length", BYTES, 200));
-      assertThat(server.bodies("/jdk-retry")).containsExactly(PAYLOAD, PAYLOAD);
+        Sender retry = JdkSender.wrapped(retryOn411())) {
+      assertBareGets411AndGuardedResends("JDK", bare, retry);
     }
   }
 
   @Test
   void restClientCallsGoChunkedBareAndWithTheExactLengthGuarded() throws Exception {
     try (Sender bare = RestClientSender.bare();
-        Sender retry =
-            RestClientSender.wrapped(
-                GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).prebufferBytes(0).build());
+        Sender retry = RestClientSender.wrapped(retryOn411());
         Sender defaults = RestClientSender.wrapped(GuardPolicy.defaults())) {
-      DemoCase bareRest = DemoCase.bare("RestClient", bare);
-      DemoCase retryRest = DemoCase.guarded("RestClient", "RETRY_ON_411", retry);
+      assertBareGets411AndGuardedResends("RestClient", bare, retry);
       DemoCase defaultRest = DemoCase.guarded("RestClient", "default", defaults);
 
-      assertThat(Demo.call(server, "/rest", bareRest))
-          .isEqualTo(new Demo.Row(bareRest, "chunked", BYTES, 1, 411, null));
-      assertThat(Demo.call(server, "/rest-retry", retryRest))
-          .isEqualTo(new Demo.Row(retryRest, "chunked, length", BYTES, 2, 200, null));
-      assertThat(server.received("/rest-retry"))
-          .containsExactly(
-              new StrictServer.Received("/rest-retry", "chunked", BYTES, 411),
-              new StrictServer.Received("/rest-retry", "length", BYTES, 200));
-      assertThat(server.bodies("/rest-retry")).containsExactly(PAYLOAD, PAYLOAD);
       // The default read-ahead holds the whole small body: it goes once, with its length.
       assertThat(Demo.call(server, "/rest-default", defaultRest))
           .isEqualTo(new Demo.Row(defaultRest, "length", BYTES, 1, 200, null));
       assertThat(server.bodies("/rest-default")).containsExactly(PAYLOAD);
     }
+  }
+
+  private static GuardPolicy retryOn411() {
+    return GuardPolicy.builder().mode(GuardMode.RETRY_ON_411).prebufferBytes(0).build();
+  }
+
+  /**
+   * Asserts that {@code bare} goes chunked and gets 411, and that {@code retry} goes chunked, gets
+   * 411 and sends the same bytes again with their length.
+   */
+  private void assertBareGets411AndGuardedResends(String client, Sender bare, Sender retry) {
+    DemoCase bareCase = DemoCase.bare(client, bare);
+    DemoCase retryCase = DemoCase.guarded(client, "RETRY_ON_411", retry);
+    String path = "/" + client + "-retry";
+
+    assertThat(Demo.call(server, "/" + client, bareCase))
+        .isEqualTo(new Demo.Row(bareCase, "chunked", BYTES, 1, 411, null));
+    assertThat(Demo.call(server, path, retryCase))
+        .isEqualTo(new Demo.Row(retryCase, "chunked, length", BYTES, 2, 200, null));
+    assertThat(server.received(path))
+        .containsExactly(
+            new StrictServer.Received(path, "chunked", BYTES, 411),
+            new StrictServer.Received(path, "length", BYTES, 200));
+    assertThat(server.bodies(path)).containsExactly(PAYLOAD, PAYLOAD);
   }
 
   @Test
