@@ -173,6 +173,9 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     private final AsyncExecCallback callback;
     private final AtomicBoolean ended = new AtomicBoolean();
     private final AtomicInteger pending = new AtomicInteger(2);
+    private final Object reportLock = new Object();
+    private final List<Runnable> untilReported = new ArrayList<>();
+    private boolean reported;
     private volatile boolean canceled;
     private volatile @Nullable Attempt last;
 
@@ -201,6 +204,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
           .executeAsync(body, producer.isRepeatable(), this)
           .whenComplete(
               (attempt, failure) -> {
+                reported();
                 if (failure != null) {
                   fail(unwrap(failure));
                 } else if (attempt.forwarded) {
@@ -317,6 +321,31 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     }
 
     /**
+     * Runs {@code action} once the exchange has finished reporting to the listener: at once if it
+     * has. The caller's consumer ends the caller's call, so its end waits for the report.
+     */
+    void afterReport(Runnable action) {
+      synchronized (reportLock) {
+        if (!reported) {
+          untilReported.add(action);
+          return;
+        }
+      }
+      action.run();
+    }
+
+    /** Marks the exchange as done reporting and runs what waited for it, in order. */
+    private void reported() {
+      List<Runnable> actions;
+      synchronized (reportLock) {
+        reported = true;
+        actions = new ArrayList<>(untilReported);
+        untilReported.clear();
+      }
+      actions.forEach(Runnable::run);
+    }
+
+    /**
      * Hands the caller's callback its end once both the forwarded response ended and the exchange
      * finished reporting, so that the listener has heard every event when the caller's call ends.
      */
@@ -389,7 +418,13 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       if (streamed == null || code != 411) {
         forwarded = true;
         try {
-          return transport.callback.handleResponse(response, details);
+          if (details == null) {
+            // Without a body the caller's call ends in handleResponse: after the exchange reported.
+            transport.afterReport(this::forwardHead);
+            return null;
+          }
+          AsyncDataConsumer consumer = transport.callback.handleResponse(response, details);
+          return consumer == null ? null : new ReportedEnd(consumer, transport);
         } finally {
           head.complete(null);
         }
@@ -398,6 +433,15 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       held = body;
       head.complete(null);
       return body;
+    }
+
+    /** Hands the caller a response without a body, on a thread of the guard's. */
+    private void forwardHead() {
+      try {
+        transport.callback.handleResponse(response, null);
+      } catch (HttpException | IOException | RuntimeException e) {
+        transport.fail(e);
+      }
     }
 
     @Override
@@ -471,6 +515,48 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       } else {
         transport.complete();
       }
+    }
+  }
+
+  /**
+   * The caller's consumer of a forwarded response: bytes pass as they come, and its end waits until
+   * the exchange has reported (a resend's answer, a body the server did not read), so that the
+   * listener has heard every event when the caller's call ends.
+   */
+  private static final class ReportedEnd implements AsyncDataConsumer {
+    private final AsyncDataConsumer delegate;
+    private final AsyncTransport transport;
+
+    ReportedEnd(AsyncDataConsumer delegate, AsyncTransport transport) {
+      this.delegate = delegate;
+      this.transport = transport;
+    }
+
+    @Override
+    public void updateCapacity(CapacityChannel capacityChannel) throws IOException {
+      delegate.updateCapacity(capacityChannel);
+    }
+
+    @Override
+    public void consume(ByteBuffer src) throws IOException {
+      delegate.consume(src);
+    }
+
+    @Override
+    public void streamEnd(@Nullable List<? extends Header> trailers) {
+      transport.afterReport(
+          () -> {
+            try {
+              delegate.streamEnd(trailers);
+            } catch (HttpException | IOException | RuntimeException e) {
+              transport.fail(e);
+            }
+          });
+    }
+
+    @Override
+    public void releaseResources() {
+      transport.afterReport(delegate::releaseResources);
     }
   }
 
