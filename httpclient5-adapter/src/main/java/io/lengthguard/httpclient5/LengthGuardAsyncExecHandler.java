@@ -98,10 +98,12 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     LengthGuardAsyncExecHandler handler = create(policy);
     // With automatic retries disabled RETRY is missing, and the builder silently drops a handler
     // placed before it: a stand-in before PROTOCOL (always there) then guards. Where both run, the
-    // second sees only the first's own bodies and passes them.
+    // second sees only the first's own bodies and passes them. The interceptor runs once the
+    // connection's protocol is known: on HTTP/2 it gives the guard's frozen bodies their length.
     return builder
         .addExecInterceptorBefore(ChainElement.RETRY.name(), NAME, handler)
-        .addExecInterceptorBefore(ChainElement.PROTOCOL.name(), INNER_NAME, handler);
+        .addExecInterceptorBefore(ChainElement.PROTOCOL.name(), INNER_NAME, handler)
+        .addRequestInterceptorLast(Http2Framing.INSTANCE);
   }
 
   static LengthGuardAsyncExecHandler create(GuardPolicy policy) {
@@ -255,10 +257,11 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
         // §10.1.1): a server that answers 411 and closes without reading the body (haproxy) does
         // so before any byte of it is written, where otherwise the write meets the closed
         // connection and loses the 411. One round trip, only for bodies over the read-ahead.
-        Framing.firstSend(copy, true);
+        boolean askedContinue = Framing.firstSend(copy, true);
         sent =
             streamed =
-                new StreamedProducer(producer.getContentType(), producer.getContentEncoding());
+                new StreamedProducer(
+                    producer.getContentType(), producer.getContentEncoding(), askedContinue);
       }
       Attempt attempt = new Attempt(this, streamed);
       last = attempt;
@@ -306,18 +309,14 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     @Override
     public void discard(Attempt attempt) {
       attempt.discarded = true;
-      if (attempt.end.isDone()) {
-        if (!attempt.http2()) scope.execRuntime.discardEndpoint();
-        return;
-      }
-      if (attempt.http2()) {
-        // A multiplexed connection carries other streams: end this one only.
-        attempt.cancellable.cancel();
-      } else {
-        // The server refused the request before processing it (RFC 9110 §15.5.12) and may not
-        // have read the body (haproxy closes without reading it): its connection goes.
-        scope.execRuntime.discardEndpoint();
-      }
+      // An h2 connection may carry other streams (message multiplexing): discarding it, or
+      // canceling the 411's stream (HttpClient then marks the connection unfit for reuse and
+      // closes it), would end them too. The 411 ended the stream's response, the body stopped, and
+      // the resend waits for the stream's end, then goes as a new stream on the same connection.
+      if (attempt.http2()) return;
+      // The server refused the request before processing it (RFC 9110 §15.5.12) and may not have
+      // read the body (haproxy closes without reading it): its connection goes.
+      scope.execRuntime.discardEndpoint();
     }
 
     /**
@@ -451,8 +450,9 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
 
     @Override
     public void completed() {
-      end.complete(null);
-      if (forwarded) transport.completeWhenBoth();
+      // HttpClient reports the end twice when a 4xx or 5xx came before the body's end: once for
+      // the response, once when the producer ends the stream. Only the first counts.
+      if (end.complete(null) && forwarded) transport.completeWhenBoth();
     }
 
     @Override
