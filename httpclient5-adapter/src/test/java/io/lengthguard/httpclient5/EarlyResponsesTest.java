@@ -3,10 +3,24 @@ package io.lengthguard.httpclient5;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lengthguard.GuardListener;
+import io.lengthguard.GuardPolicy;
+import io.lengthguard.Origin;
 import io.lengthguard.testing.Payloads;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
@@ -28,10 +42,13 @@ import org.apache.hc.core5.http.MessageConstraintException;
 import org.apache.hc.core5.http.config.CharCodingConfig;
 import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.InputStreamEntity;
 import org.apache.hc.core5.util.Timeout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class EarlyResponsesTest {
   private static final MockResponse EARLY_411 =
@@ -172,6 +189,50 @@ class EarlyResponsesTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aSuccessBeforeTheBodyEndedIsReportedAsBodyNotRead(boolean handler) throws Exception {
+    // The server reads 256 KiB of a 16 MiB body, answers 200 and reads no more: the connection
+    // stops writing and reads the 200, which the guard must not pass off as a whole upload.
+    List<String> notRead = new CopyOnWriteArrayList<>();
+    GuardPolicy policy =
+        GuardPolicy.builder()
+            .listener(
+                new GuardListener() {
+                  @Override
+                  public void bodyNotRead(Origin origin, long bytesWritten, int status) {
+                    notRead.add(status + " after " + (bytesWritten < 16 << 20 ? "part" : "all"));
+                  }
+                })
+            .build();
+    try (EarlySuccess origin = EarlySuccess.start(256 * 1024);
+        CloseableHttpClient client = earlyResponsesClient(handler, policy)) {
+      HttpPost post = new HttpPost(origin.uri());
+      post.setEntity(
+          new InputStreamEntity(
+              new ByteArrayInputStream(Payloads.bytes(16 << 20)),
+              -1,
+              ContentType.APPLICATION_OCTET_STREAM));
+
+      int code = code(client, post);
+
+      assertThat(code).isEqualTo(200);
+      assertThat(notRead).containsExactly("200 after part");
+      assertThat(origin.bodyBytesRead()).isEqualTo(256 * 1024);
+    }
+  }
+
+  private static CloseableHttpClient earlyResponsesClient(boolean handler, GuardPolicy policy) {
+    return handler
+        ? LengthGuardExecHandler.install(
+                HttpClients.custom().setConnectionManager(EarlyResponses.connectionManager()),
+                policy)
+            .build()
+        : LengthGuardHttpClient.wrap(
+            HttpClients.custom().setConnectionManager(EarlyResponses.connectionManager()).build(),
+            policy);
+  }
+
   @Test
   void argumentsAreChecked() {
     assertThatThrownBy(() -> EarlyResponses.install(null))
@@ -183,6 +244,75 @@ class EarlyResponsesTest {
     assertThatThrownBy(() -> EarlyResponses.connectionFactory(Http1Config.DEFAULT, null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("charCodingConfig == null");
+  }
+
+  /**
+   * A server that reads a request's head, answers {@code Expect: 100-continue} with 100, reads a
+   * given number of the body's bytes, answers 200 and then reads nothing more until closed.
+   */
+  private static final class EarlySuccess implements AutoCloseable {
+    private final ServerSocket socket;
+    private final Thread thread;
+    private final int readBytes;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile long bodyBytesRead;
+
+    private EarlySuccess(ServerSocket socket, int readBytes) {
+      this.socket = socket;
+      this.readBytes = readBytes;
+      this.thread = new Thread(this::serve, "early-success");
+    }
+
+    static EarlySuccess start(int readBytes) throws IOException {
+      EarlySuccess server =
+          new EarlySuccess(new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1")), readBytes);
+      server.thread.start();
+      return server;
+    }
+
+    URI uri() {
+      return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/upload");
+    }
+
+    long bodyBytesRead() {
+      return bodyBytesRead;
+    }
+
+    private void serve() {
+      try (Socket client = socket.accept()) {
+        InputStream in = client.getInputStream();
+        OutputStream out = client.getOutputStream();
+        String head = readHead(in);
+        if (head.toLowerCase(Locale.ROOT).contains("expect: 100-continue")) {
+          out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+        }
+        // Raw bytes of the chunked body: the count is what matters, not the framing.
+        bodyBytesRead = in.readNBytes(readBytes).length;
+        out.write(
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        closed.await(30, TimeUnit.SECONDS);
+      } catch (IOException | InterruptedException e) {
+        // The test's assertions say what went wrong.
+      }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+      StringBuilder head = new StringBuilder();
+      while (head.indexOf("\r\n\r\n") < 0) {
+        int b = in.read();
+        if (b == -1) break;
+        head.append((char) b);
+      }
+      return head.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+      closed.countDown();
+      socket.close();
+    }
   }
 
   private static int code(CloseableHttpClient client, HttpPost post) throws IOException {
