@@ -122,12 +122,7 @@ class LengthGuardAsyncExecHandlerTest extends GuardContract {
           }
         };
     GuardedClient client =
-        client(
-            GuardPolicy.builder()
-                .mode(GuardMode.RETRY_ON_411)
-                .prebufferBytes(0)
-                .listener(listener)
-                .build());
+        client(policy(GuardMode.RETRY_ON_411).newBuilder().listener(listener).build());
     byte[] payload = Body.ONE_SHOT.payload(4 * KIB);
 
     assertThat(client.post(uri(), Body.ONE_SHOT, payload).code()).isEqualTo(200);
