@@ -127,6 +127,11 @@ final class AsyncAudit implements AsyncExecChainHandler, HttpRequestInterceptor 
       this.audit = audit;
     }
 
+    /** Returns the producer this one counts. */
+    AsyncEntityProducer producer() {
+      return producer;
+    }
+
     synchronized void headSent(HttpRequest request, HttpContext context) throws IOException {
       long length = producer.isChunked() ? -1 : producer.getContentLength();
       declared = audit.headSent(request, context, length < 0 ? -1 : length);

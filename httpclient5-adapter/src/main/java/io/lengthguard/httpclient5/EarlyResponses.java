@@ -1,16 +1,25 @@
 package io.lengthguard.httpclient5;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.CodingErrorAction;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hc.client5.http.impl.io.DefaultHttpResponseParserFactory;
 import org.apache.hc.client5.http.impl.io.DefaultManagedHttpClientConnection;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.io.ManagedHttpClientConnection;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.config.CharCodingConfig;
 import org.apache.hc.core5.http.config.Http1Config;
+import org.apache.hc.core5.http.impl.io.DefaultHttpRequestWriterFactory;
 import org.apache.hc.core5.http.io.HttpClientConnection;
 import org.apache.hc.core5.http.io.HttpConnectionFactory;
 import org.apache.hc.core5.http.io.ResponseOutOfOrderStrategy;
@@ -32,44 +41,125 @@ import org.jspecify.annotations.Nullable;
  * connection is not reused. Over TLS the first check sees nothing until a read; the second still
  * applies.
  *
- * <p>Use them with or without the guard: {@code
- * HttpClients.custom().setConnectionManager(EarlyResponses.connectionManager())}.
+ * <p>Use them with or without the guard. {@link #install} puts them in a connection manager builder
+ * you configure, keeping everything else you set on it (connection and socket config, TLS strategy,
+ * pool limits, DNS resolver):
+ *
+ * <pre>{@code
+ * PoolingHttpClientConnectionManager manager =
+ *     EarlyResponses.install(PoolingHttpClientConnectionManagerBuilder.create())
+ *         .setDefaultConnectionConfig(connectionConfig)
+ *         .setTlsSocketStrategy(tlsStrategy)
+ *         .build();
+ * }</pre>
+ *
+ * <p>The connections keep HttpClient's HTTP/1.1 and charset settings: {@link
+ * #connectionFactory(Http1Config, CharCodingConfig)} takes yours.
+ *
+ * <p>This class is thread-safe.
  */
 public final class EarlyResponses {
   private static final AtomicLong COUNTER = new AtomicLong();
 
   private EarlyResponses() {}
 
-  /** Returns a factory of connections that read early responses. */
+  /** Returns a factory of connections that read early responses, with HttpClient's defaults. */
   public static HttpConnectionFactory<ManagedHttpClientConnection> connectionFactory() {
-    return EarlyResponses::newConnection;
+    return connectionFactory(Http1Config.DEFAULT, CharCodingConfig.DEFAULT);
   }
 
-  /** Returns a builder of a pooling connection manager whose connections read early responses. */
+  /**
+   * Returns a factory of connections that read early responses and follow {@code http1Config}
+   * (message limits, buffer sizes, the 100 (Continue) wait) and {@code charCodingConfig}, as
+   * HttpClient's own {@code ManagedHttpClientConnectionFactory} does, with its lenient response
+   * parser.
+   */
+  public static HttpConnectionFactory<ManagedHttpClientConnection> connectionFactory(
+      Http1Config http1Config, CharCodingConfig charCodingConfig) {
+    requireNonNull(http1Config, "http1Config == null");
+    requireNonNull(charCodingConfig, "charCodingConfig == null");
+    return socket -> newConnection(socket, http1Config, charCodingConfig);
+  }
+
+  /**
+   * Sets {@code builder}'s connection factory to one whose connections read early responses, and
+   * returns {@code builder}: what else you set on it, before or after, is kept. It replaces a
+   * connection factory set before; use {@link #connectionFactory(Http1Config, CharCodingConfig)}
+   * for connections with HTTP/1.1 settings of your own.
+   */
+  public static PoolingHttpClientConnectionManagerBuilder install(
+      PoolingHttpClientConnectionManagerBuilder builder) {
+    requireNonNull(builder, "builder == null");
+    return builder.setConnectionFactory(connectionFactory());
+  }
+
+  /**
+   * Returns a new builder of a pooling connection manager whose connections read early responses:
+   * {@code install(PoolingHttpClientConnectionManagerBuilder.create())}.
+   */
   public static PoolingHttpClientConnectionManagerBuilder connectionManagerBuilder() {
-    return PoolingHttpClientConnectionManagerBuilder.create()
-        .setConnectionFactory(connectionFactory());
+    return install(PoolingHttpClientConnectionManagerBuilder.create());
   }
 
-  /** Returns a pooling connection manager whose connections read early responses. */
+  /**
+   * Returns a pooling connection manager with HttpClient's default settings (those of {@code
+   * HttpClients.createDefault()}) whose connections read early responses. To keep settings of your
+   * own, {@link #install} into the builder that has them.
+   */
   public static PoolingHttpClientConnectionManager connectionManager() {
     return connectionManagerBuilder().build();
   }
 
-  private static ManagedHttpClientConnection newConnection(@Nullable Socket socket)
+  private static ManagedHttpClientConnection newConnection(
+      @Nullable Socket socket, Http1Config http1Config, CharCodingConfig charCodingConfig)
       throws IOException {
     EarlyResponseConnection connection =
-        new EarlyResponseConnection("http-outgoing-early-" + COUNTER.getAndIncrement());
+        new EarlyResponseConnection(
+            "http-outgoing-early-" + COUNTER.getAndIncrement(), http1Config, charCodingConfig);
     if (socket != null) connection.bind(socket);
     return connection;
+  }
+
+  /** Returns a decoder following {@code config}, as ManagedHttpClientConnectionFactory makes. */
+  private static @Nullable CharsetDecoder decoder(CharCodingConfig config) {
+    Charset charset = config.getCharset();
+    if (charset == null) return null;
+    return charset
+        .newDecoder()
+        .onMalformedInput(orReport(config.getMalformedInputAction()))
+        .onUnmappableCharacter(orReport(config.getUnmappableInputAction()));
+  }
+
+  /** Returns an encoder following {@code config}, as ManagedHttpClientConnectionFactory makes. */
+  private static @Nullable CharsetEncoder encoder(CharCodingConfig config) {
+    Charset charset = config.getCharset();
+    if (charset == null) return null;
+    return charset
+        .newEncoder()
+        .onMalformedInput(orReport(config.getMalformedInputAction()))
+        .onUnmappableCharacter(orReport(config.getUnmappableInputAction()));
+  }
+
+  private static CodingErrorAction orReport(@Nullable CodingErrorAction action) {
+    return action != null ? action : CodingErrorAction.REPORT;
   }
 
   /** A connection that reads a response that came while it wrote the request. */
   private static final class EarlyResponseConnection extends DefaultManagedHttpClientConnection {
     private volatile boolean earlyResponse;
 
-    EarlyResponseConnection(String id) {
-      super(id, null, null, Http1Config.DEFAULT, null, null, WaitingResponse.INSTANCE, null, null);
+    EarlyResponseConnection(String id, Http1Config http1Config, CharCodingConfig charCodingConfig) {
+      super(
+          id,
+          decoder(charCodingConfig),
+          encoder(charCodingConfig),
+          http1Config,
+          null,
+          null,
+          WaitingResponse.INSTANCE,
+          // HttpClient's own: its lenient response parser, both bound to the caller's limits.
+          new DefaultHttpRequestWriterFactory(http1Config),
+          new DefaultHttpResponseParserFactory(http1Config));
     }
 
     @Override

@@ -55,12 +55,15 @@ final class Framing {
    * Prepares {@code copy} for a first send of a body of unknown length: HttpClient sets {@code
    * Transfer-Encoding} itself (and refuses a request that has one), and {@code Expect:
    * 100-continue} lets a 411 arrive before any byte of the body is written (RFC 9110 §10.1.1).
+   * Returns true if it added {@code Expect}, false if the caller had set one or none was asked.
    */
-  static void firstSend(HttpRequest copy, boolean expectContinue) {
+  static boolean firstSend(HttpRequest copy, boolean expectContinue) {
     copy.removeHeaders(HttpHeaders.TRANSFER_ENCODING);
     if (expectContinue && !copy.containsHeader(HttpHeaders.EXPECT)) {
       copy.addHeader(HttpHeaders.EXPECT, HeaderElements.CONTINUE);
+      return true;
     }
+    return false;
   }
 
   /**

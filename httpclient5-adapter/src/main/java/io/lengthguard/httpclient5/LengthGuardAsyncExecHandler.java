@@ -98,10 +98,12 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     LengthGuardAsyncExecHandler handler = create(policy);
     // With automatic retries disabled RETRY is missing, and the builder silently drops a handler
     // placed before it: a stand-in before PROTOCOL (always there) then guards. Where both run, the
-    // second sees only the first's own bodies and passes them.
+    // second sees only the first's own bodies and passes them. The interceptor runs once the
+    // connection's protocol is known: on HTTP/2 it gives the guard's frozen bodies their length.
     return builder
         .addExecInterceptorBefore(ChainElement.RETRY.name(), NAME, handler)
-        .addExecInterceptorBefore(ChainElement.PROTOCOL.name(), INNER_NAME, handler);
+        .addExecInterceptorBefore(ChainElement.PROTOCOL.name(), INNER_NAME, handler)
+        .addRequestInterceptorLast(Http2Framing.INSTANCE);
   }
 
   static LengthGuardAsyncExecHandler create(GuardPolicy policy) {
@@ -173,6 +175,9 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     private final AsyncExecCallback callback;
     private final AtomicBoolean ended = new AtomicBoolean();
     private final AtomicInteger pending = new AtomicInteger(2);
+    private final Object reportLock = new Object();
+    private final List<Runnable> untilReported = new ArrayList<>();
+    private boolean reported;
     private volatile boolean canceled;
     private volatile @Nullable Attempt last;
 
@@ -201,6 +206,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
           .executeAsync(body, producer.isRepeatable(), this)
           .whenComplete(
               (attempt, failure) -> {
+                reported();
                 if (failure != null) {
                   fail(unwrap(failure));
                 } else if (attempt.forwarded) {
@@ -251,10 +257,11 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
         // §10.1.1): a server that answers 411 and closes without reading the body (haproxy) does
         // so before any byte of it is written, where otherwise the write meets the closed
         // connection and loses the 411. One round trip, only for bodies over the read-ahead.
-        Framing.firstSend(copy, true);
+        boolean askedContinue = Framing.firstSend(copy, true);
         sent =
             streamed =
-                new StreamedProducer(producer.getContentType(), producer.getContentEncoding());
+                new StreamedProducer(
+                    producer.getContentType(), producer.getContentEncoding(), askedContinue);
       }
       Attempt attempt = new Attempt(this, streamed);
       last = attempt;
@@ -302,18 +309,39 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     @Override
     public void discard(Attempt attempt) {
       attempt.discarded = true;
-      if (attempt.end.isDone()) {
-        if (!attempt.http2()) scope.execRuntime.discardEndpoint();
-        return;
+      // An h2 connection may carry other streams (message multiplexing): discarding it, or
+      // canceling the 411's stream (HttpClient then marks the connection unfit for reuse and
+      // closes it), would end them too. The 411 ended the stream's response, the body stopped, and
+      // the resend waits for the stream's end, then goes as a new stream on the same connection.
+      if (attempt.http2()) return;
+      // The server refused the request before processing it (RFC 9110 §15.5.12) and may not have
+      // read the body (haproxy closes without reading it): its connection goes.
+      scope.execRuntime.discardEndpoint();
+    }
+
+    /**
+     * Runs {@code action} once the exchange has finished reporting to the listener: at once if it
+     * has. The caller's consumer ends the caller's call, so its end waits for the report.
+     */
+    void afterReport(Runnable action) {
+      synchronized (reportLock) {
+        if (!reported) {
+          untilReported.add(action);
+          return;
+        }
       }
-      if (attempt.http2()) {
-        // A multiplexed connection carries other streams: end this one only.
-        attempt.cancellable.cancel();
-      } else {
-        // The server refused the request before processing it (RFC 9110 §15.5.12) and may not
-        // have read the body (haproxy closes without reading it): its connection goes.
-        scope.execRuntime.discardEndpoint();
+      action.run();
+    }
+
+    /** Marks the exchange as done reporting and runs what waited for it, in order. */
+    private void reported() {
+      List<Runnable> actions;
+      synchronized (reportLock) {
+        reported = true;
+        actions = new ArrayList<>(untilReported);
+        untilReported.clear();
       }
+      actions.forEach(Runnable::run);
     }
 
     /**
@@ -389,7 +417,13 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       if (streamed == null || code != 411) {
         forwarded = true;
         try {
-          return transport.callback.handleResponse(response, details);
+          if (details == null) {
+            // Without a body the caller's call ends in handleResponse: after the exchange reported.
+            transport.afterReport(this::forwardHead);
+            return null;
+          }
+          AsyncDataConsumer consumer = transport.callback.handleResponse(response, details);
+          return consumer == null ? null : new ReportedEnd(consumer, transport);
         } finally {
           head.complete(null);
         }
@@ -400,6 +434,15 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       return body;
     }
 
+    /** Hands the caller a response without a body, on a thread of the guard's. */
+    private void forwardHead() {
+      try {
+        transport.callback.handleResponse(response, null);
+      } catch (HttpException | IOException | RuntimeException e) {
+        transport.fail(e);
+      }
+    }
+
     @Override
     public void handleInformationResponse(HttpResponse response) throws HttpException, IOException {
       transport.callback.handleInformationResponse(response);
@@ -407,8 +450,9 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
 
     @Override
     public void completed() {
-      end.complete(null);
-      if (forwarded) transport.completeWhenBoth();
+      // HttpClient reports the end twice when a 4xx or 5xx came before the body's end: once for
+      // the response, once when the producer ends the stream. Only the first counts.
+      if (end.complete(null) && forwarded) transport.completeWhenBoth();
     }
 
     @Override
@@ -471,6 +515,48 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       } else {
         transport.complete();
       }
+    }
+  }
+
+  /**
+   * The caller's consumer of a forwarded response: bytes pass as they come, and its end waits until
+   * the exchange has reported (a resend's answer, a body the server did not read), so that the
+   * listener has heard every event when the caller's call ends.
+   */
+  private static final class ReportedEnd implements AsyncDataConsumer {
+    private final AsyncDataConsumer delegate;
+    private final AsyncTransport transport;
+
+    ReportedEnd(AsyncDataConsumer delegate, AsyncTransport transport) {
+      this.delegate = delegate;
+      this.transport = transport;
+    }
+
+    @Override
+    public void updateCapacity(CapacityChannel capacityChannel) throws IOException {
+      delegate.updateCapacity(capacityChannel);
+    }
+
+    @Override
+    public void consume(ByteBuffer src) throws IOException {
+      delegate.consume(src);
+    }
+
+    @Override
+    public void streamEnd(@Nullable List<? extends Header> trailers) {
+      transport.afterReport(
+          () -> {
+            try {
+              delegate.streamEnd(trailers);
+            } catch (HttpException | IOException | RuntimeException e) {
+              transport.fail(e);
+            }
+          });
+    }
+
+    @Override
+    public void releaseResources() {
+      transport.afterReport(delegate::releaseResources);
     }
   }
 

@@ -24,13 +24,25 @@ final class StreamedProducer implements AsyncEntityProducer {
   private final SharedOutputBuffer buffer = new SharedOutputBuffer(BUFFER_BYTES);
   private final @Nullable String contentType;
   private final @Nullable String contentEncoding;
+  private final boolean askedContinue;
   private volatile @Nullable IOException failure;
   private volatile @Nullable DataStreamChannel channel;
   private volatile @Nullable InputStream source;
 
-  StreamedProducer(@Nullable String contentType, @Nullable String contentEncoding) {
+  /**
+   * @param askedContinue whether the guard, not the caller, put {@code Expect: 100-continue} on the
+   *     request that carries this body
+   */
+  StreamedProducer(
+      @Nullable String contentType, @Nullable String contentEncoding, boolean askedContinue) {
     this.contentType = contentType;
     this.contentEncoding = contentEncoding;
+    this.askedContinue = askedContinue;
+  }
+
+  /** Returns true if the guard, not the caller, asked for 100 (Continue) before this body. */
+  boolean askedContinue() {
+    return askedContinue;
   }
 
   /**

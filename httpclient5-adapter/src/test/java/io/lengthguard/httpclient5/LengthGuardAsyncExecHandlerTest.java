@@ -106,6 +106,33 @@ class LengthGuardAsyncExecHandlerTest extends GuardContract {
   }
 
   @Test
+  void theCallEndsOnlyAfterTheListenerHeardTheRecovery() throws Exception {
+    // A slow listener: the caller's call must not end before it heard the resend's answer.
+    List<String> heard = new CopyOnWriteArrayList<>();
+    GuardListener listener =
+        new GuardListener() {
+          @Override
+          public void recovered(Origin origin, int status) {
+            try {
+              Thread.sleep(300);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            heard.add("recovered " + status);
+          }
+        };
+    GuardedClient client =
+        client(policy(GuardMode.RETRY_ON_411).newBuilder().listener(listener).build());
+    byte[] payload = Body.ONE_SHOT.payload(4 * KIB);
+
+    assertThat(client.post(uri(), Body.ONE_SHOT, payload).code()).isEqualTo(200);
+
+    assertThat(heard).containsExactly("recovered 200");
+    Wire.assertChunked(take());
+    Wire.assertExactLength(take(), payload);
+  }
+
+  @Test
   void producerThatIsMomentarilyEmptyIsWaitedFor() throws Exception {
     GuardedClient client = client(GuardPolicy.defaults());
     byte[] payload = Body.ONE_SHOT.payload(64 * KIB);

@@ -151,13 +151,13 @@ record Verdict(
                   + " the body (as haproxy's deny rule does). A client that writes a body of"
                   + " unknown length before it reads the response meets a broken pipe once the"
                   + " socket buffers are full (past about 1 MiB) and may never see the 411:"
-                  + " HttpClient 5, classic and async, loses such calls under RETRY_ON_411 and"
-                  + " ADAPTIVE, and nothing reaches the server. These recover: PREBUFFER;"
+                  + " java.net.http loses some such calls under RETRY_ON_411 and ADAPTIVE,"
+                  + " and nothing reaches the server. These recover: PREBUFFER;"
                   + " expectContinue(true), which gets the 411 before any byte of the body;"
                   + " the default read-ahead, which sends bodies up to 1 MiB (prebufferBytes)"
                   + " with their length at once; OkHttp in every mode, which reads the 411"
-                  + " after its write fails; and an HttpClient 5 classic client on"
-                  + " EarlyResponses.connectionManager().");
+                  + " after its write fails; and HttpClient 5, classic and async, in every"
+                  + " mode, which asks for 100 (Continue) before a body past the read-ahead.");
         }
         break;
       case NO_VERDICT:

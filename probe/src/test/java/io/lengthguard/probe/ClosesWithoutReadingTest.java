@@ -69,7 +69,7 @@ class ClosesWithoutReadingTest {
         .contains("Use:     GuardMode.PREBUFFER (or ADAPTIVE with expectContinue(true))\n")
         .contains("ADAPTIVE works only where the client\n  reads the 411 (below).\n")
         .contains("* It answers 411 on the request head and closes the connection without")
-        .contains("classic and async, loses such calls under RETRY_ON_411 and ADAPTIVE")
+        .contains("loses some such calls under RETRY_ON_411 and ADAPTIVE")
         .contains("These recover: PREBUFFER; expectContinue(true),")
         .doesNotContain("ADAPTIVE also works");
     assertThat(haproxyRun.out().lines())

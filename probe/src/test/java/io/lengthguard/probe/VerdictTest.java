@@ -124,7 +124,8 @@ class VerdictTest {
         .endsWith("ADAPTIVE works only where the client reads the 411 (below).");
     assertThat(verdict.advice().get(1))
         .startsWith("It answers 411 on the request head and closes the connection")
-        .contains("HttpClient 5, classic and async, loses such calls under RETRY_ON_411 and")
+        .contains("java.net.http loses some such calls under RETRY_ON_411 and ADAPTIVE")
+        .contains("HttpClient 5, classic and async, in every mode, which asks for 100 (Continue)")
         .contains("These recover: PREBUFFER; expectContinue(true)")
         .contains("the default read-ahead, which sends bodies up to 1 MiB");
   }
