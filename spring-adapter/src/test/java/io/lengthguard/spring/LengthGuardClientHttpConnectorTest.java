@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lengthguard.Buffering;
 import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
+import io.lengthguard.LengthGuard;
 import io.lengthguard.Origin;
 import io.lengthguard.testing.Payloads;
 import io.lengthguard.testing.Wire;
@@ -242,9 +243,47 @@ class LengthGuardClientHttpConnectorTest {
     assertThatThrownBy(() -> LengthGuardClientHttpConnector.wrap(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("delegate == null");
-    assertThatThrownBy(() -> LengthGuardClientHttpConnector.wrap(ConnectorKind.JDK.create(), null))
+    assertThatThrownBy(
+            () ->
+                LengthGuardClientHttpConnector.wrap(ConnectorKind.JDK.create(), (GuardPolicy) null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("policy == null");
+    assertThatThrownBy(
+            () ->
+                LengthGuardClientHttpConnector.wrap(ConnectorKind.JDK.create(), (LengthGuard) null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("guard == null");
+  }
+
+  @Test
+  void connectorsWrappedWithOneGuardShareWhatItLearned() throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(
+            GuardPolicy.builder()
+                .mode(GuardMode.ADAPTIVE)
+                .prebufferBytes(0)
+                .listener(listener)
+                .build());
+    WebClient reactor =
+        WebClient.builder()
+            .clientConnector(
+                LengthGuardClientHttpConnector.wrap(ConnectorKind.REACTOR.create(), guard))
+            .build();
+    LengthGuardClientHttpConnector jdk =
+        LengthGuardClientHttpConnector.wrap(ConnectorKind.JDK.create(), guard);
+    WebClient jdkClient = WebClient.builder().clientConnector(jdk).build();
+    byte[] payload = Payloads.bytes(10 * KIB);
+    ReactiveBodyKind kind = ReactiveBodyKind.INPUT_STREAM_RESOURCE;
+
+    assertThat(kind.post(reactor, wire.url(), payload, dir)).isEqualTo(200);
+    assertThat(kind.post(jdkClient, wire.url(), payload, dir)).isEqualTo(200);
+
+    Wire.assertChunked(wire.take());
+    Wire.assertExactLength(wire.take(), payload);
+    Wire.assertExactLength(wire.take(), payload); // the second client's first and only send
+    assertThat(wire.requestCount()).isEqualTo(3);
+    assertThat(guard.learnedOrigins()).isEqualTo(1);
+    assertThat(jdk.policy()).isSameAs(guard.policy());
   }
 
   private void assertDelivered(ReactiveBodyKind kind, byte[] payload) throws Exception {
