@@ -38,8 +38,10 @@ final class GuardedConnectorBuilder
   }
 
   /**
-   * Wraps each {@link ClientHttpConnectorBuilder} bean, and each {@link ClientHttpConnector} bean
-   * not built by a wrapped builder (Boot gives that bean to every {@code WebClient.Builder}), once.
+   * Wraps each bean declared as a {@link ClientHttpConnectorBuilder}, and each declared as a {@link
+   * ClientHttpConnector} not built by a wrapped builder (Boot gives that bean to every {@code
+   * WebClient.Builder}), once. A bean declared as a concrete class is left as it is: code may
+   * inject it as that class.
    */
   static final class PostProcessor implements BeanPostProcessor, BeanFactoryAware {
     private final Supplier<LengthGuard> guard;

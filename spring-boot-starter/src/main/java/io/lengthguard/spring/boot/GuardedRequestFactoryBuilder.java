@@ -37,7 +37,10 @@ final class GuardedRequestFactoryBuilder
     return "GuardedRequestFactoryBuilder{" + delegate + "}";
   }
 
-  /** Wraps each {@link ClientHttpRequestFactoryBuilder} bean once. */
+  /**
+   * Wraps each bean declared as a {@link ClientHttpRequestFactoryBuilder}, once. A bean declared as
+   * a concrete builder class is left as it is: code may inject it as that class.
+   */
   static final class PostProcessor implements BeanPostProcessor, BeanFactoryAware {
     private final Supplier<LengthGuard> guard;
     private @Nullable BeanFactory beanFactory;

@@ -99,6 +99,7 @@ public final class LengthGuardAutoConfiguration {
      * (a reactive web application), declared so that it is guarded too.
      */
     @Bean
+    @ConditionalOnClass(name = "org.springframework.boot.restclient.RestClientCustomizer")
     @ConditionalOnMissingBean(ClientHttpRequestFactoryBuilder.class)
     ClientHttpRequestFactoryBuilder<?> lengthGuardClientHttpRequestFactoryBuilder(
         ResourceLoader resourceLoader) {
