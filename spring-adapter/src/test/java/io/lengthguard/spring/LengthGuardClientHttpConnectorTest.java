@@ -232,10 +232,7 @@ class LengthGuardClientHttpConnectorTest {
     assertThat(kind.post(client, wire.url(), payload, dir)).isEqualTo(200);
     assertThat(kind.post(client, wire.url(), payload, dir)).isEqualTo(200);
 
-    Wire.assertChunked(wire.take());
-    Wire.assertExactLength(wire.take(), payload);
-    Wire.assertExactLength(wire.take(), payload);
-    assertThat(wire.requestCount()).isEqualTo(3);
+    wire.assertLearnedThenSentWithLength(payload);
   }
 
   @Test
@@ -257,13 +254,9 @@ class LengthGuardClientHttpConnectorTest {
 
   @Test
   void connectorsWrappedWithOneGuardShareWhatItLearned() throws Exception {
-    LengthGuard guard =
-        LengthGuard.create(
-            GuardPolicy.builder()
-                .mode(GuardMode.ADAPTIVE)
-                .prebufferBytes(0)
-                .listener(listener)
-                .build());
+    // ADAPTIVE, the default mode, without read-ahead: the first send streams.
+    GuardPolicy policy = GuardPolicy.builder().prebufferBytes(0).listener(listener).build();
+    LengthGuard guard = LengthGuard.create(policy);
     WebClient reactor =
         WebClient.builder()
             .clientConnector(
@@ -278,10 +271,7 @@ class LengthGuardClientHttpConnectorTest {
     assertThat(kind.post(reactor, wire.url(), payload, dir)).isEqualTo(200);
     assertThat(kind.post(jdkClient, wire.url(), payload, dir)).isEqualTo(200);
 
-    Wire.assertChunked(wire.take());
-    Wire.assertExactLength(wire.take(), payload);
-    Wire.assertExactLength(wire.take(), payload); // the second client's first and only send
-    assertThat(wire.requestCount()).isEqualTo(3);
+    wire.assertLearnedThenSentWithLength(payload); // the second client's first send: with length
     assertThat(guard.learnedOrigins()).isEqualTo(1);
     assertThat(jdk.policy()).isSameAs(guard.policy());
   }

@@ -4,10 +4,6 @@ import io.lengthguard.LengthGuard;
 import io.lengthguard.spring.LengthGuardClientHttpRequestFactory;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
-import org.springframework.beans.BeansException;
-import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.BeanFactoryAware;
-import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
 import org.springframework.boot.http.client.HttpClientSettings;
 
@@ -35,34 +31,5 @@ final class GuardedRequestFactoryBuilder
   @Override
   public String toString() {
     return "GuardedRequestFactoryBuilder{" + delegate + "}";
-  }
-
-  /**
-   * Wraps each bean declared as a {@link ClientHttpRequestFactoryBuilder}, once. A bean declared as
-   * a concrete builder class is left as it is: code may inject it as that class.
-   */
-  static final class PostProcessor implements BeanPostProcessor, BeanFactoryAware {
-    private final Supplier<LengthGuard> guard;
-    private @Nullable BeanFactory beanFactory;
-
-    PostProcessor(Supplier<LengthGuard> guard) {
-      this.guard = guard;
-    }
-
-    @Override
-    public void setBeanFactory(BeanFactory beanFactory) {
-      this.beanFactory = beanFactory;
-    }
-
-    @Override
-    public Object postProcessAfterInitialization(Object bean, String beanName)
-        throws BeansException {
-      if (bean instanceof ClientHttpRequestFactoryBuilder<?> builder
-          && DeclaredTypes.declaredAs(beanFactory, beanName, ClientHttpRequestFactoryBuilder.class)
-          && !(bean instanceof GuardedRequestFactoryBuilder)) {
-        return new GuardedRequestFactoryBuilder(builder, guard);
-      }
-      return bean;
-    }
   }
 }

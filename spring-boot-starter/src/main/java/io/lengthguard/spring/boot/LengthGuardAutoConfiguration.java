@@ -4,6 +4,7 @@ import io.lengthguard.GuardListener;
 import io.lengthguard.GuardPolicy;
 import io.lengthguard.LengthGuard;
 import io.lengthguard.micrometer.LengthGuardMetrics;
+import io.lengthguard.spring.LengthGuardClientHttpConnector;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -89,9 +90,15 @@ public final class LengthGuardAutoConfiguration {
   @ConditionalOnClass({ClientHttpRequestFactory.class, ClientHttpRequestFactoryBuilder.class})
   static class RequestFactories {
     @Bean
-    static GuardedRequestFactoryBuilder.PostProcessor lengthGuardRequestFactoryBuilderPostProcessor(
+    static GuardingPostProcessor lengthGuardRequestFactoryBuilderPostProcessor(
         ObjectProvider<LengthGuard> guard) {
-      return new GuardedRequestFactoryBuilder.PostProcessor(guard::getObject);
+      return new GuardingPostProcessor(
+          ClientHttpRequestFactoryBuilder.class,
+          bean ->
+              bean instanceof GuardedRequestFactoryBuilder
+                  ? bean
+                  : new GuardedRequestFactoryBuilder(
+                      (ClientHttpRequestFactoryBuilder<?>) bean, guard::getObject));
     }
 
     /**
@@ -111,9 +118,28 @@ public final class LengthGuardAutoConfiguration {
   @ConditionalOnClass({ClientHttpConnector.class, ClientHttpConnectorBuilder.class, Mono.class})
   static class Connectors {
     @Bean
-    static GuardedConnectorBuilder.PostProcessor lengthGuardConnectorBuilderPostProcessor(
+    static GuardingPostProcessor lengthGuardConnectorBuilderPostProcessor(
         ObjectProvider<LengthGuard> guard) {
-      return new GuardedConnectorBuilder.PostProcessor(guard::getObject);
+      return new GuardingPostProcessor(
+          ClientHttpConnectorBuilder.class,
+          bean ->
+              bean instanceof GuardedConnectorBuilder
+                  ? bean
+                  : new GuardedConnectorBuilder(
+                      (ClientHttpConnectorBuilder<?>) bean, guard::getObject));
+    }
+
+    /** Boot gives a {@link ClientHttpConnector} bean to every {@code WebClient.Builder}. */
+    @Bean
+    static GuardingPostProcessor lengthGuardConnectorPostProcessor(
+        ObjectProvider<LengthGuard> guard) {
+      return new GuardingPostProcessor(
+          ClientHttpConnector.class,
+          bean ->
+              bean instanceof LengthGuardClientHttpConnector
+                  ? bean
+                  : LengthGuardClientHttpConnector.wrap(
+                      (ClientHttpConnector) bean, guard.getObject()));
     }
   }
 }

@@ -132,8 +132,7 @@ class LengthGuardAutoConfigurationTest {
               assertThat(context)
                   .doesNotHaveBean(LengthGuard.class)
                   .doesNotHaveBean(GuardPolicy.class)
-                  .doesNotHaveBean(GuardedRequestFactoryBuilder.PostProcessor.class)
-                  .doesNotHaveBean(GuardedConnectorBuilder.PostProcessor.class);
+                  .doesNotHaveBean(GuardingPostProcessor.class);
               assertThat(context.getBean(ClientHttpRequestFactoryBuilder.class))
                   .isNotInstanceOf(GuardedRequestFactoryBuilder.class);
               assertThat(context.getBean(ClientHttpConnector.class))
@@ -156,8 +155,10 @@ class LengthGuardAutoConfigurationTest {
             context -> {
               assertThat(context).hasNotFailed().hasSingleBean(LengthGuard.class);
               assertThat(context)
-                  .doesNotHaveBean(GuardedConnectorBuilder.PostProcessor.class)
-                  .doesNotHaveBean(WebClient.Builder.class);
+                  .doesNotHaveBean("lengthGuardConnectorBuilderPostProcessor")
+                  .doesNotHaveBean("lengthGuardConnectorPostProcessor")
+                  .doesNotHaveBean(WebClient.Builder.class)
+                  .hasBean("lengthGuardRequestFactoryBuilderPostProcessor");
               assertThat(context.getBean(RestTemplateBuilder.class).build().getRequestFactory())
                   .isInstanceOf(LengthGuardClientHttpRequestFactory.class);
             });
