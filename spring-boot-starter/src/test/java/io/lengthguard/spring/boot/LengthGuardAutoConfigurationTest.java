@@ -411,6 +411,22 @@ class LengthGuardAutoConfigurationTest {
   }
 
   @Test
+  void withoutMicrometerOnTheClassPathTheClientsAreStillGuarded() {
+    runner
+        .withClassLoader(new FilteredClassLoader("io.micrometer"))
+        .withBean(SimpleMeterRegistry.class)
+        .run(
+            context -> {
+              assertThat(context)
+                  .hasNotFailed()
+                  .doesNotHaveBean(LengthGuardAutoConfiguration.MetricsListener.class)
+                  .hasSingleBean(LengthGuard.class);
+              assertThat(context.getBean(RestTemplateBuilder.class).build().getRequestFactory())
+                  .isInstanceOf(LengthGuardClientHttpRequestFactory.class);
+            });
+  }
+
+  @Test
   void metricsAreComposedWithTheUsersListenersAndTheGaugeIsBound() {
     AtomicInteger mine = new AtomicInteger();
     GuardListener counting =
