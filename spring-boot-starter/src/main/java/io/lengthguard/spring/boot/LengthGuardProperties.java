@@ -200,12 +200,12 @@ public class LengthGuardProperties {
     long maxBytes = maxBufferBytes.toBytes();
     if (prebufferBytes != null) {
       long bytes = prebufferBytes.toBytes();
-      require(bytes >= 0, "prebuffer-bytes", prebufferBytes, "must not be negative");
+      require(bytes >= 0, "prebuffer-bytes", show(prebufferBytes), "must not be negative");
       require(
           bytes <= maxBytes,
           "prebuffer-bytes",
-          prebufferBytes,
-          "must not exceed lengthguard.max-buffer-bytes (" + maxBufferBytes + ")");
+          show(prebufferBytes),
+          "must not exceed lengthguard.max-buffer-bytes (" + show(maxBufferBytes) + ")");
       builder.prebufferBytes(bytes);
     }
     if (contentDigest != null && !contentDigest.isBlank()) {
@@ -230,7 +230,7 @@ public class LengthGuardProperties {
 
   private Buffering buffering() {
     long maxBytes = maxBufferBytes.toBytes();
-    require(maxBytes > 0, "max-buffer-bytes", maxBufferBytes, "must be positive");
+    require(maxBytes > 0, "max-buffer-bytes", show(maxBufferBytes), "must be positive");
     Path directory = spill.directory;
     if (directory == null) return Buffering.inMemory(maxBytes);
     require(
@@ -239,12 +239,13 @@ public class LengthGuardProperties {
         directory,
         "must be an existing directory");
     long memoryBytes = spill.memoryBytes.toBytes();
-    require(memoryBytes >= 0, "spill.memory-bytes", spill.memoryBytes, "must not be negative");
+    require(
+        memoryBytes >= 0, "spill.memory-bytes", show(spill.memoryBytes), "must not be negative");
     require(
         memoryBytes <= maxBytes,
         "spill.memory-bytes",
-        spill.memoryBytes,
-        "must not exceed lengthguard.max-buffer-bytes (" + maxBufferBytes + ")");
+        show(spill.memoryBytes),
+        "must not exceed lengthguard.max-buffer-bytes (" + show(maxBufferBytes) + ")");
     return Buffering.spillToDisk(memoryBytes, maxBytes, directory);
   }
 
@@ -262,6 +263,14 @@ public class LengthGuardProperties {
     if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
     int port = url.getPort() != -1 ? url.getPort() : scheme.equals("https") ? 443 : 80;
     return Origin.of(scheme, host, port);
+  }
+
+  /** Returns {@code size} as a property would say it: {@code 8MB}, {@code 64KB}, {@code 10B}. */
+  private static String show(DataSize size) {
+    long bytes = size.toBytes();
+    if (bytes != 0 && bytes % (1024 * 1024) == 0) return bytes / (1024 * 1024) + "MB";
+    if (bytes != 0 && bytes % 1024 == 0) return bytes / 1024 + "KB";
+    return bytes + "B";
   }
 
   private static void require(boolean valid, String name, Object value, String reason) {

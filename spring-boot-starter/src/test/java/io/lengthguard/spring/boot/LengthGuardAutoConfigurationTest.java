@@ -338,8 +338,8 @@ class LengthGuardAutoConfigurationTest {
             + " positive",
         "lengthguard.prebuffer-bytes=-1 | lengthguard.prebuffer-bytes | '-1B' is invalid: must not"
             + " be negative",
-        "lengthguard.prebuffer-bytes=16MB | lengthguard.prebuffer-bytes | '16777216B' is invalid:"
-            + " must not exceed lengthguard.max-buffer-bytes (8388608B)",
+        "lengthguard.prebuffer-bytes=16MB | lengthguard.prebuffer-bytes | '16MB' is invalid:"
+            + " must not exceed lengthguard.max-buffer-bytes (8MB)",
         "lengthguard.content-digest=md5 | lengthguard.content-digest | 'md5' is invalid: must be"
             + " sha-256 or sha-512",
         "lengthguard.origins.max=0 | lengthguard.origins.max | '0' is invalid: must be positive",
@@ -374,8 +374,8 @@ class LengthGuardAutoConfigurationTest {
                 assertThat(context.getStartupFailure())
                     .rootCause()
                     .hasMessage(
-                        "Property lengthguard.spill.memory-bytes with value '9437184B' is invalid:"
-                            + " must not exceed lengthguard.max-buffer-bytes (8388608B)"));
+                        "Property lengthguard.spill.memory-bytes with value '9MB' is invalid:"
+                            + " must not exceed lengthguard.max-buffer-bytes (8MB)"));
   }
 
   @ParameterizedTest
