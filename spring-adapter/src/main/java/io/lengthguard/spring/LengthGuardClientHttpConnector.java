@@ -66,9 +66,9 @@ public final class LengthGuardClientHttpConnector implements ClientHttpConnector
    */
   private final boolean hopFields;
 
-  private LengthGuardClientHttpConnector(ClientHttpConnector delegate, GuardPolicy policy) {
+  private LengthGuardClientHttpConnector(ClientHttpConnector delegate, LengthGuard guard) {
     this.delegate = delegate;
-    this.guard = LengthGuard.create(policy);
+    this.guard = guard;
     this.hopFields = !(delegate instanceof JdkClientHttpConnector);
   }
 
@@ -82,7 +82,19 @@ public final class LengthGuardClientHttpConnector implements ClientHttpConnector
       ClientHttpConnector delegate, GuardPolicy policy) {
     requireNonNull(delegate, "delegate == null");
     requireNonNull(policy, "policy == null");
-    return new LengthGuardClientHttpConnector(delegate, policy);
+    return new LengthGuardClientHttpConnector(delegate, LengthGuard.create(policy));
+  }
+
+  /**
+   * Returns a connector that guards {@code delegate} with {@code guard}, sharing its policy, its
+   * memory of the origins that want a length, and its memory budget with every other connector and
+   * request factory given the same guard.
+   */
+  public static LengthGuardClientHttpConnector wrap(
+      ClientHttpConnector delegate, LengthGuard guard) {
+    requireNonNull(delegate, "delegate == null");
+    requireNonNull(guard, "guard == null");
+    return new LengthGuardClientHttpConnector(delegate, guard);
   }
 
   /** Returns this connector's policy. */

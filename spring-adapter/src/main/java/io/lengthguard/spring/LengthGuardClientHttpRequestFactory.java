@@ -45,9 +45,9 @@ public final class LengthGuardClientHttpRequestFactory implements ClientHttpRequ
   private final LengthGuard guard;
 
   private LengthGuardClientHttpRequestFactory(
-      ClientHttpRequestFactory delegate, GuardPolicy policy) {
+      ClientHttpRequestFactory delegate, LengthGuard guard) {
     this.delegate = delegate;
-    this.guard = LengthGuard.create(policy);
+    this.guard = guard;
   }
 
   /** Returns a factory that guards {@code delegate} with the default policy. */
@@ -60,7 +60,19 @@ public final class LengthGuardClientHttpRequestFactory implements ClientHttpRequ
       ClientHttpRequestFactory delegate, GuardPolicy policy) {
     requireNonNull(delegate, "delegate == null");
     requireNonNull(policy, "policy == null");
-    return new LengthGuardClientHttpRequestFactory(delegate, policy);
+    return new LengthGuardClientHttpRequestFactory(delegate, LengthGuard.create(policy));
+  }
+
+  /**
+   * Returns a factory that guards {@code delegate} with {@code guard}, sharing its policy, its
+   * memory of the origins that want a length, and its memory budget with every other factory and
+   * connector given the same guard.
+   */
+  public static LengthGuardClientHttpRequestFactory wrap(
+      ClientHttpRequestFactory delegate, LengthGuard guard) {
+    requireNonNull(delegate, "delegate == null");
+    requireNonNull(guard, "guard == null");
+    return new LengthGuardClientHttpRequestFactory(delegate, guard);
   }
 
   /** Returns this factory's policy. */

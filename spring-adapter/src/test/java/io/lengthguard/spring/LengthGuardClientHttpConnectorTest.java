@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lengthguard.Buffering;
 import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
+import io.lengthguard.LengthGuard;
 import io.lengthguard.Origin;
 import io.lengthguard.testing.Payloads;
 import io.lengthguard.testing.Wire;
@@ -235,10 +236,7 @@ class LengthGuardClientHttpConnectorTest {
     assertThat(kind.post(client, wire.url(), payload, dir)).isEqualTo(200);
     assertThat(kind.post(client, wire.url(), payload, dir)).isEqualTo(200);
 
-    Wire.assertChunked(wire.take());
-    Wire.assertExactLength(wire.take(), payload);
-    Wire.assertExactLength(wire.take(), payload);
-    assertThat(wire.requestCount()).isEqualTo(3);
+    wire.assertLearnedThenSentWithLength(payload);
   }
 
   @Test
@@ -246,9 +244,40 @@ class LengthGuardClientHttpConnectorTest {
     assertThatThrownBy(() -> LengthGuardClientHttpConnector.wrap(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("delegate == null");
-    assertThatThrownBy(() -> LengthGuardClientHttpConnector.wrap(ConnectorKind.JDK.create(), null))
+    assertThatThrownBy(
+            () ->
+                LengthGuardClientHttpConnector.wrap(ConnectorKind.JDK.create(), (GuardPolicy) null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("policy == null");
+    assertThatThrownBy(
+            () ->
+                LengthGuardClientHttpConnector.wrap(ConnectorKind.JDK.create(), (LengthGuard) null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("guard == null");
+  }
+
+  @Test
+  void connectorsWrappedWithOneGuardShareWhatItLearned() throws Exception {
+    // ADAPTIVE, the default mode, without read-ahead: the first send streams.
+    GuardPolicy policy = GuardPolicy.builder().prebufferBytes(0).listener(listener).build();
+    LengthGuard guard = LengthGuard.create(policy);
+    WebClient reactor =
+        WebClient.builder()
+            .clientConnector(
+                LengthGuardClientHttpConnector.wrap(ConnectorKind.REACTOR.create(), guard))
+            .build();
+    LengthGuardClientHttpConnector jdk =
+        LengthGuardClientHttpConnector.wrap(ConnectorKind.JDK.create(), guard);
+    WebClient jdkClient = WebClient.builder().clientConnector(jdk).build();
+    byte[] payload = Payloads.bytes(10 * KIB);
+    ReactiveBodyKind kind = ReactiveBodyKind.INPUT_STREAM_RESOURCE;
+
+    assertThat(kind.post(reactor, wire.url(), payload, dir)).isEqualTo(200);
+    assertThat(kind.post(jdkClient, wire.url(), payload, dir)).isEqualTo(200);
+
+    wire.assertLearnedThenSentWithLength(payload); // the second client's first send: with length
+    assertThat(guard.learnedOrigins()).isEqualTo(1);
+    assertThat(jdk.policy()).isSameAs(guard.policy());
   }
 
   private void assertDelivered(ReactiveBodyKind kind, byte[] payload) throws Exception {

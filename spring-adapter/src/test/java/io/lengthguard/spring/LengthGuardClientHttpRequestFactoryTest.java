@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lengthguard.Buffering;
 import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
+import io.lengthguard.LengthGuard;
 import io.lengthguard.Origin;
 import io.lengthguard.testing.Payloads;
 import io.lengthguard.testing.Wire;
@@ -340,10 +341,7 @@ class LengthGuardClientHttpRequestFactoryTest {
     assertThat(kind.post(client, wire.url(), kind.body(payload, dir))).isEqualTo(200);
     assertThat(kind.post(client, wire.url(), kind.body(payload, dir))).isEqualTo(200);
 
-    Wire.assertChunked(wire.take());
-    Wire.assertExactLength(wire.take(), payload);
-    Wire.assertExactLength(wire.take(), payload);
-    assertThat(wire.requestCount()).isEqualTo(3);
+    wire.assertLearnedThenSentWithLength(payload);
   }
 
   @Test
@@ -381,9 +379,40 @@ class LengthGuardClientHttpRequestFactoryTest {
         .hasMessage("delegate == null");
     assertThatThrownBy(
             () ->
-                LengthGuardClientHttpRequestFactory.wrap(RequestFactoryKind.SIMPLE.create(), null))
+                LengthGuardClientHttpRequestFactory.wrap(
+                    RequestFactoryKind.SIMPLE.create(), (GuardPolicy) null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("policy == null");
+    assertThatThrownBy(
+            () ->
+                LengthGuardClientHttpRequestFactory.wrap(
+                    RequestFactoryKind.SIMPLE.create(), (LengthGuard) null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("guard == null");
+  }
+
+  @Test
+  void factoriesWrappedWithOneGuardShareWhatItLearned() throws Exception {
+    // ADAPTIVE, the default mode, without read-ahead: the first send streams.
+    GuardPolicy policy = GuardPolicy.builder().prebufferBytes(0).listener(listener).build();
+    LengthGuard guard = LengthGuard.create(policy);
+    RestClient restClient =
+        RestClient.builder()
+            .requestFactory(
+                LengthGuardClientHttpRequestFactory.wrap(RequestFactoryKind.JDK.create(), guard))
+            .build();
+    LengthGuardClientHttpRequestFactory simple =
+        LengthGuardClientHttpRequestFactory.wrap(RequestFactoryKind.SIMPLE.create(), guard);
+    RestTemplate restTemplate = new RestTemplate(simple);
+    byte[] payload = Payloads.bytes(10 * KIB);
+    BodyKind kind = BodyKind.INPUT_STREAM_RESOURCE;
+
+    assertThat(kind.post(restClient, wire.url(), kind.body(payload, dir))).isEqualTo(200);
+    assertThat(kind.post(restTemplate, wire.url(), kind.body(payload, dir))).isEqualTo(200);
+
+    wire.assertLearnedThenSentWithLength(payload); // the second client's first send: with length
+    assertThat(guard.learnedOrigins()).isEqualTo(1);
+    assertThat(simple.policy()).isSameAs(guard.policy());
   }
 
   @Test

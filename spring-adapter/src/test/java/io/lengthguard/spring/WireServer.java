@@ -78,6 +78,18 @@ final class WireServer implements AutoCloseable {
     return sent;
   }
 
+  /**
+   * Asserts what {@code ADAPTIVE} puts on the wire for two sends of {@code payload}: chunked, 411,
+   * the same bytes with their length; then the next send with its length at once, the origin being
+   * known.
+   */
+  void assertLearnedThenSentWithLength(byte[] payload) throws InterruptedException {
+    Wire.assertChunked(take());
+    Wire.assertExactLength(take(), payload);
+    Wire.assertExactLength(take(), payload);
+    assertThat(requestCount()).isEqualTo(3);
+  }
+
   /** Asserts one request with its exact length; returns its bytes. */
   byte[] assertOneWithLength() throws InterruptedException {
     RecordedRequest only = take();
