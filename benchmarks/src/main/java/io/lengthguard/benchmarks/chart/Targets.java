@@ -91,7 +91,7 @@ final class Targets {
               "messageDigest",
               Kind.TIME_RATIO_AT_MOST,
               0.001),
-          // 6. The async client. The issue names no limit: these are the bars of 1c and 2a.
+          // 6. The async client. No limit of its own: these are the bars of 1c and 2a.
           new Target("6a", LOOPBACK, "GUARD", "CHUNKED", Kind.THROUGHPUT_RATIO_AT_LEAST, 0.95)
               .only("httpclient5Async")
               .where("size", SMALL),
