@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -16,8 +17,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The two threads wake each other across half the window, not for every write: a waiting writer
  * resumes once the wire has taken the ring down to half, and a waiting wire resumes once half the
- * ring is queued, on {@link #flush} and at the end. Each side copies outside the lock, so neither
- * waits for the other's copy.
+ * ring is queued, on {@link #flush} and at the end, or 10 ms after it began to wait, so that a slow
+ * body's bytes never wait long for the rest of the half. Each side copies outside the lock, so
+ * neither waits for the other's copy.
  *
  * <p>Either side may end it: the wire when it failed or a response came ({@link #closeWire}), the
  * writer when the body ended ({@link #finish}) or failed ({@link #failBody}). After the wire
@@ -29,6 +31,7 @@ final class BodyPipe {
   static final int WINDOW = 64 * 1024;
   private static final int HALF = WINDOW / 2;
   private static final int MASK = WINDOW - 1;
+  private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition readable = lock.newCondition();
@@ -208,6 +211,15 @@ final class BodyPipe {
     if (reason != null) throw reason;
   }
 
+  private static void awaitNanos(Condition condition, long nanos) throws InterruptedIOException {
+    try {
+      condition.awaitNanos(nanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while the body was handed to the wire");
+    }
+  }
+
   private static void await(Condition condition) throws InterruptedIOException {
     try {
       condition.await();
@@ -340,7 +352,9 @@ final class BodyPipe {
         }
         readerWaiting = true;
         try {
-          await(readable);
+          // Bounded, so that bytes below half the window go out soon even unflushed, as the bare
+          // client sends each buffer it fills: a slow body never waits on its own pace here.
+          awaitNanos(readable, LINGER_NANOS);
         } finally {
           readerWaiting = false;
         }

@@ -81,9 +81,9 @@ class BodyPipeTest {
               }
             });
     wire.start();
-    while (wire.getState() != Thread.State.WAITING) Thread.sleep(1);
+    while (wire.getState() != Thread.State.TIMED_WAITING) Thread.sleep(1);
 
-    // Well under half the window, so only the flush wakes the wire; the body has not ended.
+    // Well under half the window, and the body has not ended: the flush hands it on.
     pipe.write("hello".getBytes(UTF_8), 0, 5);
     pipe.flush();
 
@@ -91,6 +91,32 @@ class BodyPipeTest {
     pipe.write("!".getBytes(UTF_8), 0, 1);
     pipe.finish();
     assertThat(in.readAllBytes()).isEqualTo("!".getBytes(UTF_8));
+  }
+
+  @Test
+  @Timeout(10)
+  void aSlowBodysFewBytesReachAWaitingWireUnflushed() throws Exception {
+    BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
+    InputStream in = pipe.openStream();
+    CompletableFuture<byte[]> first = new CompletableFuture<>();
+    Thread wire =
+        new Thread(
+            () -> {
+              try {
+                first.complete(in.readNBytes(3));
+              } catch (IOException e) {
+                first.completeExceptionally(e);
+              }
+            });
+    wire.start();
+    while (wire.getState() != Thread.State.TIMED_WAITING) Thread.sleep(1);
+
+    // Three bytes, no flush, no end: a body that pauses between writes still gets them sent.
+    pipe.write(new byte[] {1, 2, 3}, 0, 3);
+
+    assertThat(first.get(5, TimeUnit.SECONDS)).containsExactly(1, 2, 3);
+    pipe.finish();
+    assertThat(in.read()).isEqualTo(-1);
   }
 
   @Test
