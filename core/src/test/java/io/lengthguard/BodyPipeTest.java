@@ -27,41 +27,56 @@ class BodyPipeTest {
   @Test
   @Timeout(20)
   void drainedBytesArriveExactAndInOrderUnderSmallAndLargeWrites() throws Exception {
-    for (long seed = 0; seed < 8; seed++) {
-      byte[] payload = Payloads.bytes(3 * 1024 * KIB + 11, seed);
-      BodyPipe pipe = pipe(payload, 5000);
-      CompletableFuture<Void> writer = writeInRandomPieces(pipe, payload, 5000, seed);
-      ByteArrayOutputStream received = new ByteArrayOutputStream();
-
-      pipe.drainTo(received);
-
-      writer.get(10, TimeUnit.SECONDS);
-      assertThat(received.toByteArray()).isEqualTo(payload);
-      assertThat(pipe.taken()).isEqualTo(payload.length);
-    }
+    assertArriveExact(
+        5000,
+        (pipe, seed) -> {
+          ByteArrayOutputStream received = new ByteArrayOutputStream();
+          pipe.drainTo(received);
+          return received.toByteArray();
+        });
   }
 
   @Test
   @Timeout(20)
   void pulledBytesArriveExactAndInOrderUnderSmallAndLargeReads() throws Exception {
+    assertArriveExact(
+        0,
+        (pipe, seed) -> {
+          SplittableRandom random = new SplittableRandom(~seed);
+          ByteArrayOutputStream received = new ByteArrayOutputStream();
+          try (InputStream in = pipe.openStream()) {
+            byte[] buffer = new byte[100 * KIB];
+            while (true) {
+              int n =
+                  in.read(buffer, 0, random.nextBoolean() ? 1 + random.nextInt(16) : buffer.length);
+              if (n == -1) break;
+              received.write(buffer, 0, n);
+            }
+          }
+          return received.toByteArray();
+        });
+  }
+
+  /** How a test's wire takes the body from the pipe. */
+  private interface Wire {
+    byte[] receive(BodyPipe pipe, long seed) throws IOException;
+  }
+
+  /**
+   * Sends payloads of 3 MiB, {@code readAhead} bytes of each read ahead and the rest written in
+   * random pieces, and asserts that {@code wire} receives each exactly.
+   */
+  private static void assertArriveExact(int readAhead, Wire wire) throws Exception {
     for (long seed = 0; seed < 8; seed++) {
       byte[] payload = Payloads.bytes(3 * 1024 * KIB + 11, seed);
-      BodyPipe pipe = pipe(payload, 0);
-      CompletableFuture<Void> writer = writeInRandomPieces(pipe, payload, 0, seed);
-      SplittableRandom random = new SplittableRandom(~seed);
-      ByteArrayOutputStream received = new ByteArrayOutputStream();
+      BodyPipe pipe = pipe(payload, readAhead);
+      CompletableFuture<Void> writer = writeInRandomPieces(pipe, payload, readAhead, seed);
 
-      try (InputStream in = pipe.openStream()) {
-        byte[] buffer = new byte[100 * KIB];
-        while (true) {
-          int n = in.read(buffer, 0, random.nextBoolean() ? 1 + random.nextInt(16) : buffer.length);
-          if (n == -1) break;
-          received.write(buffer, 0, n);
-        }
-      }
+      byte[] received = wire.receive(pipe, seed);
 
       writer.get(10, TimeUnit.SECONDS);
-      assertThat(received.toByteArray()).isEqualTo(payload);
+      assertThat(received).isEqualTo(payload);
+      assertThat(pipe.taken()).isEqualTo(payload.length);
     }
   }
 
@@ -70,18 +85,7 @@ class BodyPipeTest {
   void flushWakesAWaitingWireWithWhatWasWrittenBeforeTheBodyEnds() throws Exception {
     BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
     InputStream in = pipe.openStream();
-    CompletableFuture<byte[]> first = new CompletableFuture<>();
-    Thread wire =
-        new Thread(
-            () -> {
-              try {
-                first.complete(in.readNBytes(5));
-              } catch (IOException e) {
-                first.completeExceptionally(e);
-              }
-            });
-    wire.start();
-    while (wire.getState() != Thread.State.TIMED_WAITING) Thread.sleep(1);
+    CompletableFuture<byte[]> first = waitingWire(in, 5);
 
     // Well under half the window, and the body has not ended: the flush hands it on.
     pipe.write("hello".getBytes(UTF_8), 0, 5);
@@ -98,18 +102,7 @@ class BodyPipeTest {
   void aSlowBodysFewBytesReachAWaitingWireUnflushed() throws Exception {
     BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
     InputStream in = pipe.openStream();
-    CompletableFuture<byte[]> first = new CompletableFuture<>();
-    Thread wire =
-        new Thread(
-            () -> {
-              try {
-                first.complete(in.readNBytes(3));
-              } catch (IOException e) {
-                first.completeExceptionally(e);
-              }
-            });
-    wire.start();
-    while (wire.getState() != Thread.State.TIMED_WAITING) Thread.sleep(1);
+    CompletableFuture<byte[]> first = waitingWire(in, 3);
 
     // Three bytes, no flush, no end: a body that pauses between writes still gets them sent.
     pipe.write(new byte[] {1, 2, 3}, 0, 3);
@@ -218,6 +211,24 @@ class BodyPipeTest {
 
     assertThat(budget.used()).isZero();
     assertThat(pipe.holdReadAhead(budget, 40 * KIB)).isZero();
+  }
+
+  /** Starts a wire that reads {@code n} bytes from {@code in}, once it waits for them. */
+  private static CompletableFuture<byte[]> waitingWire(InputStream in, int n)
+      throws InterruptedException {
+    CompletableFuture<byte[]> read = new CompletableFuture<>();
+    Thread wire =
+        new Thread(
+            () -> {
+              try {
+                read.complete(in.readNBytes(n));
+              } catch (IOException e) {
+                read.completeExceptionally(e);
+              }
+            });
+    wire.start();
+    while (wire.getState() != Thread.State.TIMED_WAITING) Thread.sleep(1);
+    return read;
   }
 
   /** Returns a pipe that starts with the first {@code readAhead} bytes of {@code payload}. */
