@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -12,8 +12,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * Hands a body of unknown length from the thread that writes it (the caller's, running the caller's
  * body) to the thread that sends it (the client's, writing to the wire): first the bytes read
- * ahead, then the rest as they are written. At most {@value #WINDOW} bytes wait in between, so a
- * writer faster than the wire waits for it.
+ * ahead, then the rest as they are written. At most {@value #WINDOW} bytes wait in between, in one
+ * ring allocated once per pipe, so a writer faster than the wire waits for it.
+ *
+ * <p>The two threads wake each other across half the window, not for every write: a waiting writer
+ * resumes once the wire has taken the ring down to half, and a waiting wire resumes once half the
+ * ring is queued, on {@link #flush} and at the end, or 10 ms after it began to wait, so that a slow
+ * body's bytes never wait long for the rest of the half. Each side copies outside the lock, so
+ * neither waits for the other's copy.
  *
  * <p>Either side may end it: the wire when it failed or a response came ({@link #closeWire}), the
  * writer when the body ended ({@link #finish}) or failed ({@link #failBody}). After the wire
@@ -23,17 +29,28 @@ import org.jspecify.annotations.Nullable;
  */
 final class BodyPipe {
   static final int WINDOW = 64 * 1024;
-  private static final int CHUNK = SegmentBuffer.SEGMENT_SIZE;
+  private static final int HALF = WINDOW / 2;
+  private static final int MASK = WINDOW - 1;
+  private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
-  private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
-  private final ArrayDeque<Integer> lengths = new ArrayDeque<>();
+  private final Condition readable = lock.newCondition();
+  private final Condition writable = lock.newCondition();
+
   private @Nullable InputStream prefix;
-  private long prefixBytes;
-  private int queued;
-  private byte @Nullable [] tail;
-  private int tailFill;
+  private final long prefixBytes;
+  private boolean prefixDone;
+  private @Nullable MemoryBudget prefixBudget;
+  private long prefixReserved;
+
+  private byte @Nullable [] ring;
+
+  // Bytes written into the ring since the pipe began, and bytes the wire took from it: the
+  // difference waits in the ring, from index read & MASK on.
+  private long written;
+  private long read;
+  private boolean writerWaiting;
+  private boolean readerWaiting;
 
   private long taken;
   private boolean opened;
@@ -52,42 +69,74 @@ final class BodyPipe {
     this.prefixBytes = prefixBytes;
   }
 
-  // Writer side.
-
-  /** Queues a copy of {@code bytes} for the wire; waits while the window is full. */
-  void write(byte[] bytes, int offset, int length) throws IOException {
+  /**
+   * Makes the pipe answer for up to {@code reserved} bytes of {@code budget} that the read-ahead
+   * holds in memory, once no copy of the body keeps them: the pipe gives them back when the wire
+   * has taken the whole read-ahead, or closed. Returns how many it took over, which the caller no
+   * longer gives back itself: none if the read-ahead already went.
+   */
+  long holdReadAhead(MemoryBudget budget, long reserved) {
     lock.lock();
     try {
-      while (length > 0) {
-        checkAbort();
-        if (wireClosed) return;
-        if (queued >= WINDOW) {
-          await();
-          continue;
-        }
-        byte[] chunk = tail;
-        if (chunk == null) {
-          chunk = tail = new byte[CHUNK];
-          tailFill = 0;
-        }
-        int n = Math.min(length, CHUNK - tailFill);
-        System.arraycopy(bytes, offset, chunk, tailFill, n);
-        tailFill += n;
-        offset += n;
-        length -= n;
-        if (tailFill == CHUNK) handTail();
-      }
+      if (prefixDone || prefixBudget != null) return 0;
+      long held = Math.min(reserved, prefixBytes);
+      prefixBudget = budget;
+      prefixReserved = held;
+      return held;
     } finally {
       lock.unlock();
     }
   }
 
-  /** Passes what was written so far to the wire, full chunk or not. */
+  // Writer side.
+
+  /** Queues a copy of {@code bytes} for the wire; waits while the window is full. */
+  void write(byte[] bytes, int offset, int length) throws IOException {
+    while (length > 0) {
+      byte[] buffer;
+      int at;
+      int n;
+      lock.lock();
+      try {
+        while (true) {
+          checkAbort();
+          if (wireClosed) return;
+          if (written - read < WINDOW) break;
+          writerWaiting = true;
+          try {
+            await(writable);
+          } finally {
+            writerWaiting = false;
+          }
+        }
+        if (ring == null) ring = new byte[WINDOW];
+        buffer = ring;
+        at = (int) (written & MASK);
+        n = (int) Math.min(length, Math.min(WINDOW - (written - read), WINDOW - at));
+      } finally {
+        lock.unlock();
+      }
+      // The region [at, at + n) is free and only this thread writes it until it is published.
+      System.arraycopy(bytes, offset, buffer, at, n);
+      lock.lock();
+      try {
+        if (wireClosed) return;
+        written += n;
+        if (readerWaiting && written - read >= HALF) readable.signal();
+      } finally {
+        lock.unlock();
+      }
+      offset += n;
+      length -= n;
+    }
+  }
+
+  /** Passes what was written so far to the wire, however little. */
   void flush() throws IOException {
     lock.lock();
     try {
       checkAbort();
-      if (tail != null && tailFill > 0) handTail();
+      if (readerWaiting && written > read) readable.signal();
     } finally {
       lock.unlock();
     }
@@ -97,21 +146,20 @@ final class BodyPipe {
   void finish() {
     lock.lock();
     try {
-      if (tail != null && tailFill > 0) handTail();
       finished = true;
-      changed.signalAll();
+      readable.signalAll();
     } finally {
       lock.unlock();
     }
   }
 
-  /** Ends the body with the caller's own failure, which the wire then throws. */
+  /** Ends the body with the caller's own failure, which the wire throws after what is queued. */
   void failBody(Throwable failure) {
     lock.lock();
     try {
       bodyFailure = failure;
       finished = true;
-      changed.signalAll();
+      readable.signalAll();
     } finally {
       lock.unlock();
     }
@@ -122,7 +170,7 @@ final class BodyPipe {
     lock.lock();
     try {
       if (abort == null) abort = reason;
-      changed.signalAll();
+      writable.signalAll();
     } finally {
       lock.unlock();
     }
@@ -158,23 +206,23 @@ final class BodyPipe {
     }
   }
 
-  private void handTail() {
-    chunks.add(tail);
-    lengths.add(tailFill);
-    queued += tailFill;
-    tail = null;
-    tailFill = 0;
-    changed.signalAll();
-  }
-
   private void checkAbort() throws IOException {
     IOException reason = abort;
     if (reason != null) throw reason;
   }
 
-  private void await() throws InterruptedIOException {
+  private static void awaitNanos(Condition condition, long nanos) throws InterruptedIOException {
     try {
-      changed.await();
+      condition.awaitNanos(nanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while the body was handed to the wire");
+    }
+  }
+
+  private static void await(Condition condition) throws InterruptedIOException {
+    try {
+      condition.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while the body was handed to the wire");
@@ -189,12 +237,13 @@ final class BodyPipe {
     lock.lock();
     try {
       wireClosed = true;
-      chunks.clear();
-      lengths.clear();
-      queued = 0;
+      ring = null;
+      read = written;
       closing = prefix;
       prefix = null;
-      changed.signalAll();
+      endPrefix();
+      readable.signalAll();
+      writable.signalAll();
     } finally {
       lock.unlock();
     }
@@ -213,12 +262,13 @@ final class BodyPipe {
             throw new IOException("read-ahead held " + n + " bytes, not " + prefixBytes);
           }
         }
+        prefixTaken();
       }
-      byte[] chunk;
-      while ((chunk = nextChunk()) != null) {
-        int length = lastLength;
-        out.write(chunk, 0, length);
-        took(length);
+      while (true) {
+        int n = nextRun(HALF);
+        if (n == -1) return;
+        out.write(runBuffer, runAt, n);
+        tookRun(n);
       }
     } catch (IOException | RuntimeException | Error e) {
       closeWire();
@@ -253,40 +303,85 @@ final class BodyPipe {
     }
   }
 
-  private int lastLength;
+  /** The wire took the whole read-ahead: its bytes are no longer held. */
+  private void prefixTaken() {
+    lock.lock();
+    try {
+      endPrefix();
+    } finally {
+      lock.unlock();
+    }
+  }
 
-  /** Returns the next chunk to send (its length in {@link #lastLength}), or null at the end. */
-  private byte @Nullable [] nextChunk() throws IOException {
+  private void endPrefix() {
+    prefixDone = true;
+    MemoryBudget budget = prefixBudget;
+    if (budget != null) {
+      budget.release(prefixReserved);
+      prefixReserved = 0;
+    }
+  }
+
+  // Where the run nextRun returned lies; read by the wire's thread only.
+  private byte[] runBuffer = new byte[0];
+  private int runAt;
+
+  /**
+   * Waits for queued bytes and returns how many of them, at most {@code max}, lie in one run from
+   * {@link #runAt} in {@link #runBuffer}; or -1 at the end of the body. The run stays the wire's
+   * until {@link #tookRun} gives it back.
+   */
+  private int nextRun(int max) throws IOException {
     lock.lock();
     try {
       while (true) {
         if (wireClosed) throw new IOException("the request's body was abandoned");
-        byte[] chunk = chunks.poll();
-        if (chunk != null) {
-          lastLength = lengths.remove();
-          queued -= lastLength;
-          changed.signalAll();
-          return chunk;
+        long queued = written - read;
+        if (queued > 0) {
+          runBuffer = ring;
+          runAt = (int) (read & MASK);
+          return (int) Math.min(Math.min(queued, max), WINDOW - runAt);
         }
         if (finished) {
           Throwable failure = bodyFailure;
-          if (failure == null) return null;
+          if (failure == null) return -1;
           if (failure instanceof IOException) throw (IOException) failure;
           if (failure instanceof RuntimeException) throw (RuntimeException) failure;
           if (failure instanceof Error) throw (Error) failure;
           throw new IOException(failure);
         }
-        await();
+        readerWaiting = true;
+        try {
+          // Bounded, so that bytes below half the window go out soon even unflushed, as the bare
+          // client sends each buffer it fills: a slow body never waits on its own pace here.
+          awaitNanos(readable, LINGER_NANOS);
+        } finally {
+          readerWaiting = false;
+        }
       }
     } finally {
       lock.unlock();
     }
   }
 
+  /** Counts {@code n} bytes of the read-ahead the wire took. */
   private void took(long n) {
     lock.lock();
     try {
       taken += n;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Counts {@code n} bytes of the ring the wire took, and frees their room for the writer. */
+  private void tookRun(int n) {
+    lock.lock();
+    try {
+      taken += n;
+      if (wireClosed) return;
+      read += n;
+      if (writerWaiting && written - read <= HALF) writable.signal();
     } finally {
       lock.unlock();
     }
@@ -325,9 +420,6 @@ final class BodyPipe {
   /** The pipe as a stream, for clients that pull the body. */
   private final class PipeStream extends InputStream {
     private @Nullable InputStream head = takePrefix();
-    private byte @Nullable [] chunk;
-    private int position;
-    private int limit;
     private boolean ended;
 
     @Override
@@ -338,6 +430,7 @@ final class BodyPipe {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
+      java.util.Objects.checkFromIndexSize(off, len, b.length);
       if (len == 0) return 0;
       try {
         if (head != null) {
@@ -348,21 +441,16 @@ final class BodyPipe {
           }
           head.close();
           head = null;
+          prefixTaken();
         }
         if (ended) return -1;
-        if (chunk == null || position == limit) {
-          chunk = nextChunk();
-          if (chunk == null) {
-            ended = true;
-            return -1;
-          }
-          position = 0;
-          limit = lastLength;
+        int n = nextRun(len);
+        if (n == -1) {
+          ended = true;
+          return -1;
         }
-        int n = Math.min(len, limit - position);
-        System.arraycopy(chunk, position, b, off, n);
-        position += n;
-        took(n);
+        System.arraycopy(runBuffer, runAt, b, off, n);
+        tookRun(n);
         return n;
       } catch (IOException | RuntimeException e) {
         closeWire();

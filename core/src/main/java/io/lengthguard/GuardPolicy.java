@@ -25,7 +25,8 @@ public final class GuardPolicy {
   /**
    * The default memory budget: a quarter of the heap this JVM may grow to ({@code
    * Runtime.maxMemory() / 4}), so that the guard's in-flight bodies alone never take a service near
-   * its heap limit however many uploads run at once.
+   * its heap limit however many uploads run at once. A 256 MiB heap gives 64 MiB: eight captures of
+   * the default 8 MiB, below the occupancy at which G1 starts a concurrent cycle (45% by default).
    */
   public static final long DEFAULT_MEMORY_BUDGET = Runtime.getRuntime().maxMemory() / 4;
 
@@ -273,9 +274,11 @@ public final class GuardPolicy {
 
     /**
      * Sets the most bytes that all in-flight read-aheads, frozen bodies and captures of one guard
-     * may hold in memory at once (spill files do not count). A body that would pass it is sent as
-     * the client would send it without the guard, and {@link GuardListener#overBudget} says so;
-     * nothing fails because of the budget. Default {@link #DEFAULT_MEMORY_BUDGET}.
+     * may hold in memory at once (spill files do not count). A read-ahead counts until the wire has
+     * taken it; a capture given up on the way gives its bytes back at once. A body that would pass
+     * it is sent as the client would send it without the guard, and {@link
+     * GuardListener#overBudget} says so; nothing fails because of the budget. Default {@link
+     * #DEFAULT_MEMORY_BUDGET}.
      *
      * @throws IllegalArgumentException if {@code memoryBudget} is negative
      */

@@ -557,10 +557,7 @@ public final class GuardedExchange {
 
     /** Gives the budget back once {@code held} moved to its spill file. */
     private void settle(SegmentBuffer held) {
-      if (!held.inMemory() && reserved > 0) {
-        guard.budget.release(reserved);
-        reserved = 0;
-      }
+      if (!held.inMemory() && reserved > 0) giveBack();
     }
 
     private void keep(byte[] bytes, int offset, int length) {
@@ -569,8 +566,7 @@ public final class GuardedExchange {
       if (!reserve(held, length)) {
         overBudget = true;
         guard.overBudget(origin);
-        held.discard();
-        capture = null;
+        dropCapture();
         return;
       }
       try {
@@ -578,14 +574,31 @@ public final class GuardedExchange {
         settle(held);
       } catch (BodyTooLargeException e) {
         overflowed = true;
-        held.discard();
-        capture = null;
+        dropCapture();
       } catch (IOException e) {
         // The spill file failed: the send goes on, and a 411 is answered with the true cause.
         captureFailure = e;
-        held.discard();
-        capture = null;
+        dropCapture();
       }
+    }
+
+    /** Drops the capture, deleting a spill file, and gives its bytes back to the budget. */
+    private void dropCapture() {
+      SegmentBuffer held = capture;
+      capture = null;
+      if (held != null) held.discard();
+      giveBack();
+    }
+
+    /**
+     * Gives the bytes the capture reserved back to the budget at once, but for the read-ahead's
+     * while the pipe still holds them in memory: those count until the wire has taken them.
+     */
+    private void giveBack() {
+      BodyPipe wire = pipe;
+      long stillSending = wire != null ? wire.holdReadAhead(guard.budget, reserved) : 0;
+      guard.budget.release(reserved - stillSending);
+      reserved = 0;
     }
 
     @SuppressWarnings("unchecked")
@@ -599,18 +612,15 @@ public final class GuardedExchange {
       }
       BodyPipe wire = new BodyPipe(held.snapshot(), count);
       if (overBudget) guard.overBudget(origin);
-      if (overBudget || captureFailure != null || limit >= policy.buffering().maxBytes()) {
-        // Read ahead to the limit (an origin known to want a length), no copy can hold the body;
-        // or the spill file failed, or the memory budget is spent: the body goes on without one.
-        overflowed = captureFailure == null && !overBudget;
-        held.discard();
-        capture = null;
-        // What was read ahead is now only the wire's, on its way out.
-        guard.budget.release(reserved);
-        reserved = 0;
-      }
+      // Read ahead to the limit (an origin known to want a length), no copy can hold the body; or
+      // the spill file failed, or the memory budget is spent: the body goes on without one.
+      boolean noCopy =
+          overBudget || captureFailure != null || limit >= policy.buffering().maxBytes();
+      if (noCopy) overflowed = captureFailure == null && !overBudget;
       pipe = wire;
       GuardedExchange.this.pipe = wire;
+      // What was read ahead is then only the wire's, on its way out: it counts until sent.
+      if (noCopy) dropCapture();
       if (canceled) wire.abort(new InterruptedIOException("canceled"));
       OutgoingBody outgoing = OutgoingBody.streamed(wire, policy.expectContinue(), this::replay);
       Transport<Object> t = (Transport<Object>) transport;

@@ -4,11 +4,18 @@ import io.lengthguard.Buffering;
 import io.lengthguard.GuardPolicy;
 import io.lengthguard.httpclient5.LengthGuardAsyncExecHandler;
 import io.lengthguard.httpclient5.LengthGuardExecHandler;
+import io.lengthguard.jdk.LengthGuardHttpClient;
 import io.lengthguard.okhttp.LengthGuardInterceptor;
+import io.lengthguard.spring.LengthGuardClientHttpRequestFactory;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -52,11 +59,18 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.springframework.core.io.InputStreamResource;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.client.BufferingClientHttpRequestFactory;
+import org.springframework.http.client.ClientHttpRequestFactory;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.web.client.RestClient;
 
 /**
  * A POST of a body of unknown length end to end over loopback, one method per client (OkHttp,
- * HttpClient 5 classic, HttpClient 5 async), each against what its users would do without
- * LengthGuard, in the same run:
+ * HttpClient 5 classic, HttpClient 5 async, java.net.http, Spring's {@code RestClient} over the
+ * JDK's request factory), each against what its users would do without LengthGuard, in the same
+ * run:
  *
  * <ul>
  *   <li>{@link Strategy#GUARD}, the subject: the client with the guard and the default policy. A
@@ -65,7 +79,9 @@ import org.openjdk.jmh.annotations.TearDown;
  *       buffering limit above its size ({@code Buffering.inMemory(32 MiB)}, the rest default);
  *   <li>{@link Strategy#PEER}, the buffering users write by hand to send a length: OkHttp {@code
  *       RequestBody.create(in.readAllBytes())}, HttpClient 5 {@code BufferedHttpEntity} over an
- *       {@code InputStreamEntity}, async {@code BasicAsyncEntityProducer(in.readAllBytes())};
+ *       {@code InputStreamEntity}, async {@code BasicAsyncEntityProducer(in.readAllBytes())},
+ *       java.net.http {@code BodyPublishers.ofByteArray(in.readAllBytes())}, Spring a {@code
+ *       BufferingClientHttpRequestFactory} over the JDK's factory;
  *   <li>{@link Strategy#CHUNKED}, the bare client's chunked send of the same stream;
  *   <li>{@link Strategy#PREBUILT_BYTES}, the bare client sending a {@code byte[]} that already
  *       exists: what no caller with a stream has, the upper bound of every other row.
@@ -116,6 +132,8 @@ public class LoopbackPostBenchmark {
   private OkHttpClient okhttpClient;
   private CloseableHttpClient httpClient;
   private CloseableHttpAsyncClient asyncClient;
+  private HttpClient jdkClient;
+  private RestClient restClient;
 
   @Setup
   public void setUp() throws Exception {
@@ -140,13 +158,35 @@ public class LoopbackPostBenchmark {
     httpClient = classic.build();
     asyncClient = async.build();
     asyncClient.start();
+    // HTTP/1.1, as the other clients speak it here: the default (HTTP/2) would offer an h2c
+    // upgrade on every request to an http: URI.
+    HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    ClientHttpRequestFactory spring = new JdkClientHttpRequestFactory(jdk);
+    switch (strategy) {
+      case GUARD:
+        jdkClient = LengthGuardHttpClient.wrap(jdk, policy(size));
+        spring = LengthGuardClientHttpRequestFactory.wrap(spring, policy(size));
+        break;
+      case PEER:
+        jdkClient = jdk;
+        spring = new BufferingClientHttpRequestFactory(spring);
+        break;
+      default:
+        jdkClient = jdk;
+        break;
+    }
+    restClient = RestClient.builder().requestFactory(spring).build();
 
     okhttp();
-    requireFraming("OkHttp", expectedFraming(true));
+    requireFraming("OkHttp", expectedFraming());
     httpclient5();
-    requireFraming("HttpClient 5", expectedFraming(false));
+    requireFraming("HttpClient 5", expectedFraming());
     httpclient5Async();
-    requireFraming("HttpClient 5 async", expectedFraming(false));
+    requireFraming("HttpClient 5 async", expectedFraming());
+    jdk();
+    requireFraming("java.net.http", expectedFraming());
+    springRestClient();
+    requireFraming("Spring RestClient", expectedFraming());
   }
 
   /**
@@ -158,20 +198,17 @@ public class LoopbackPostBenchmark {
     return GuardPolicy.builder().buffering(Buffering.inMemory(2 * size)).build();
   }
 
-  /** Returns the framings the server may see for this strategy and size. */
-  private Set<String> expectedFraming(boolean adapterOnExchange) {
+  /** Returns the framing the server must see for this strategy and size. */
+  private String expectedFraming() {
     String length = "content-length: " + size;
     switch (strategy) {
       case PEER:
       case PREBUILT_BYTES:
-        return Set.of(length);
+        return length;
       case CHUNKED:
-        return Set.of("chunked");
+        return "chunked";
       case GUARD:
-        if (size > GuardPolicy.DEFAULT_PREBUFFER_BYTES) return Set.of("chunked");
-        // The HttpClient 5 adapters read ahead once they run on the guarded exchange; until then
-        // the default policy sends chunked first. Either way the server must get every byte.
-        return adapterOnExchange ? Set.of(length) : Set.of(length, "chunked");
+        return size > GuardPolicy.DEFAULT_PREBUFFER_BYTES ? "chunked" : length;
     }
     throw new AssertionError(strategy);
   }
@@ -262,19 +299,64 @@ public class LoopbackPostBenchmark {
     return requireOk(response.getCode(), response.getBodyText());
   }
 
+  /** A POST with java.net.http's {@code HttpClient}. */
+  @Benchmark
+  public int jdk() throws IOException, InterruptedException {
+    HttpRequest.BodyPublisher publisher;
+    switch (strategy) {
+      case PEER:
+        stream.rewind();
+        publisher = BodyPublishers.ofByteArray(stream.readAllBytes());
+        break;
+      case PREBUILT_BYTES:
+        publisher = BodyPublishers.ofByteArray(bytes);
+        break;
+      default:
+        publisher = BodyPublishers.ofInputStream(this::rewound);
+        break;
+    }
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .header("Content-Type", "application/octet-stream")
+            .POST(publisher)
+            .build();
+    HttpResponse<String> response = jdkClient.send(request, HttpResponse.BodyHandlers.ofString());
+    return requireOk(response.statusCode(), response.body());
+  }
+
+  /** A POST with Spring's {@code RestClient} over the JDK's request factory. */
+  @Benchmark
+  public int springRestClient() {
+    RestClient.RequestBodySpec post =
+        restClient
+            .post()
+            .uri(uri)
+            .contentType(org.springframework.http.MediaType.APPLICATION_OCTET_STREAM);
+    if (strategy == Strategy.PREBUILT_BYTES) {
+      post.body(bytes);
+    } else {
+      // No length: Spring streams an InputStreamResource as the factory frames it.
+      post.body(new InputStreamResource(rewound()));
+    }
+    ResponseEntity<String> response = post.retrieve().toEntity(String.class);
+    return requireOk(response.getStatusCode().value(), response.getBody());
+  }
+
+  private InputStream rewound() {
+    stream.rewind();
+    return stream;
+  }
+
   private static int requireOk(int code, @Nullable String body) {
     if (code != 200) throw new IllegalStateException("server answered " + code + ": " + body);
     return code;
   }
 
-  private void requireFraming(String client, Set<String> expected) {
+  private void requireFraming(String client, String expected) {
     String seen = server.lastFraming();
-    if (!expected.contains(seen)) {
+    if (!expected.equals(seen)) {
       throw new IllegalStateException(
-          client + " sent " + seen + " for " + strategy + "; expected one of " + expected);
-    }
-    if (expected.size() > 1) {
-      System.out.println(client + " " + strategy + " " + size + " bytes: sent " + seen);
+          client + " sent " + seen + " for " + strategy + "; expected " + expected);
     }
   }
 

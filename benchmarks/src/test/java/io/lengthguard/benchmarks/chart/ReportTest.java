@@ -39,12 +39,12 @@ class ReportTest {
         .contains(
             "| 5d | GuardOverheadBenchmark | GUARD: ≤ 20 ns more than NO_GUARD | +30.00 ns"
                 + " (okhttpInterceptor) | **no**: +30.00 ns, 10.00 ns over the limit |",
-            "| 1a | LoopbackPostBenchmark | GUARD: throughput ≥ 1.1x PEER (okhttp, httpclient5; 64"
-                + " KiB) | 1.15x (okhttp: 64 KiB) | yes |",
-            "| 1b | LoopbackPostBenchmark | GUARD: alloc ≤ 0.6x PEER (okhttp, httpclient5; 64 KiB) |"
-                + " 0.50x (okhttp: 64 KiB) | yes |",
-            "| 2a | LoopbackPostBenchmark | GUARD: throughput ≥ 0.9x CHUNKED (okhttp, httpclient5;"
-                + " 16 MiB) | 0.92x (okhttp: 16 MiB) | yes |",
+            "| 1a | LoopbackPostBenchmark | GUARD: throughput ≥ 1.1x PEER (okhttp, httpclient5,"
+                + " jdk, springRestClient; 64 KiB) | 1.15x (okhttp: 64 KiB) | yes |",
+            "| 1b | LoopbackPostBenchmark | GUARD: alloc ≤ 0.6x PEER (okhttp, httpclient5, jdk,"
+                + " springRestClient; 64 KiB) | 0.50x (okhttp: 64 KiB) | yes |",
+            "| 2a | LoopbackPostBenchmark | GUARD: throughput ≥ 0.9x CHUNKED (okhttp, httpclient5,"
+                + " jdk, springRestClient; 16 MiB) | 0.92x (okhttp: 16 MiB) | yes |",
             "| 6a | LoopbackPostBenchmark | GUARD: throughput ≥ 0.95x CHUNKED (httpclient5Async; 64"
                 + " KiB) | — | not measured |",
             "| 5f | DigestBenchmark | firstCall: time ≤ 1.05x messageDigest | — | not measured |");

@@ -1,0 +1,265 @@
+package io.lengthguard;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lengthguard.testing.Payloads;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The handoff of a streamed body from the caller's thread to the wire's: exact bytes in order
+ * whatever the sizes of writes and reads, flush and end delivered, failures on either side stopping
+ * the other, and the read-ahead counted against the budget until the wire took it.
+ */
+class BodyPipeTest {
+  private static final int KIB = 1024;
+
+  @Test
+  @Timeout(20)
+  void drainedBytesArriveExactAndInOrderUnderSmallAndLargeWrites() throws Exception {
+    assertArriveExact(
+        5000,
+        (pipe, seed) -> {
+          ByteArrayOutputStream received = new ByteArrayOutputStream();
+          pipe.drainTo(received);
+          return received.toByteArray();
+        });
+  }
+
+  @Test
+  @Timeout(20)
+  void pulledBytesArriveExactAndInOrderUnderSmallAndLargeReads() throws Exception {
+    assertArriveExact(
+        0,
+        (pipe, seed) -> {
+          SplittableRandom random = new SplittableRandom(~seed);
+          ByteArrayOutputStream received = new ByteArrayOutputStream();
+          try (InputStream in = pipe.openStream()) {
+            byte[] buffer = new byte[100 * KIB];
+            while (true) {
+              int n =
+                  in.read(buffer, 0, random.nextBoolean() ? 1 + random.nextInt(16) : buffer.length);
+              if (n == -1) break;
+              received.write(buffer, 0, n);
+            }
+          }
+          return received.toByteArray();
+        });
+  }
+
+  /** How a test's wire takes the body from the pipe. */
+  private interface Wire {
+    byte[] receive(BodyPipe pipe, long seed) throws IOException;
+  }
+
+  /**
+   * Sends payloads of 3 MiB, {@code readAhead} bytes of each read ahead and the rest written in
+   * random pieces, and asserts that {@code wire} receives each exactly.
+   */
+  private static void assertArriveExact(int readAhead, Wire wire) throws Exception {
+    for (long seed = 0; seed < 8; seed++) {
+      byte[] payload = Payloads.bytes(3 * 1024 * KIB + 11, seed);
+      BodyPipe pipe = pipe(payload, readAhead);
+      CompletableFuture<Void> writer = writeInRandomPieces(pipe, payload, readAhead, seed);
+
+      byte[] received = wire.receive(pipe, seed);
+
+      writer.get(10, TimeUnit.SECONDS);
+      assertThat(received).isEqualTo(payload);
+      assertThat(pipe.taken()).isEqualTo(payload.length);
+    }
+  }
+
+  @Test
+  @Timeout(10)
+  void flushWakesAWaitingWireWithWhatWasWrittenBeforeTheBodyEnds() throws Exception {
+    BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
+    InputStream in = pipe.openStream();
+    CompletableFuture<byte[]> first = waitingWire(in, 5);
+
+    // Well under half the window, and the body has not ended: the flush hands it on.
+    pipe.write("hello".getBytes(UTF_8), 0, 5);
+    pipe.flush();
+
+    assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo("hello".getBytes(UTF_8));
+    pipe.write("!".getBytes(UTF_8), 0, 1);
+    pipe.finish();
+    assertThat(in.readAllBytes()).isEqualTo("!".getBytes(UTF_8));
+  }
+
+  @Test
+  @Timeout(10)
+  void aSlowBodysFewBytesReachAWaitingWireUnflushed() throws Exception {
+    BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
+    InputStream in = pipe.openStream();
+    CompletableFuture<byte[]> first = waitingWire(in, 3);
+
+    // Three bytes, no flush, no end: a body that pauses between writes still gets them sent.
+    pipe.write(new byte[] {1, 2, 3}, 0, 3);
+
+    assertThat(first.get(5, TimeUnit.SECONDS)).containsExactly(1, 2, 3);
+    pipe.finish();
+    assertThat(in.read()).isEqualTo(-1);
+  }
+
+  @Test
+  @Timeout(10)
+  void aFailedWireReleasesAWaitingWriterAndItsAbortStopsTheNextWrite() throws Exception {
+    BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
+    IOException reset = new IOException("connection reset");
+    // The writer fills the window and waits for the wire.
+    CompletableFuture<Void> writer = new CompletableFuture<>();
+    Thread writing =
+        new Thread(
+            () -> {
+              try {
+                pipe.write(new byte[4 * BodyPipe.WINDOW], 0, 4 * BodyPipe.WINDOW);
+                writer.complete(null);
+              } catch (IOException e) {
+                writer.completeExceptionally(e);
+              }
+            });
+    writing.start();
+    while (writing.getState() != Thread.State.WAITING) Thread.sleep(1);
+    OutputStream failing =
+        new OutputStream() {
+          private int written;
+
+          @Override
+          public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            written += len;
+            if (written > 100 * KIB) throw reset;
+          }
+        };
+
+    assertThatThrownBy(() -> pipe.drainTo(failing)).isSameAs(reset);
+
+    writer.get(5, TimeUnit.SECONDS); // released: after the wire closed, writes no longer wait
+    assertThat(pipe.wireClosed()).isTrue();
+    pipe.abort(reset); // as the exchange does with the wire's failure
+    assertThatThrownBy(() -> pipe.write(new byte[1], 0, 1)).isSameAs(reset);
+    assertThatThrownBy(() -> pipe.flush()).isSameAs(reset);
+  }
+
+  @Test
+  @Timeout(10)
+  void theBodysFailureReachesTheWireAfterWhatWasQueued() throws Exception {
+    BodyPipe pipe = new BodyPipe(new ByteArrayInputStream(new byte[] {1, 2}), 2);
+    IOException sourceFailed = new IOException("source failed");
+    pipe.write(new byte[] {3, 4, 5}, 0, 3);
+    pipe.failBody(sourceFailed);
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+
+    assertThatThrownBy(() -> pipe.drainTo(received)).isSameAs(sourceFailed);
+    assertThat(received.toByteArray()).containsExactly(1, 2, 3, 4, 5);
+  }
+
+  @Test
+  void aStreamedBodyIsWrittenOnce() throws Exception {
+    BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
+    pipe.finish();
+    pipe.drainTo(OutputStream.nullOutputStream());
+
+    assertThatThrownBy(() -> pipe.drainTo(OutputStream.nullOutputStream()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("a streamed body can be written only once");
+  }
+
+  @Test
+  void theReadAheadCountsAgainstTheBudgetUntilTheWireTookIt() throws Exception {
+    MemoryBudget budget = new MemoryBudget(100 * KIB);
+    assertThat(budget.tryAcquire(40 * KIB)).isTrue();
+    byte[] readAhead = Payloads.bytes(40 * KIB);
+    BodyPipe pipe = pipe(readAhead, readAhead.length);
+
+    assertThat(pipe.holdReadAhead(budget, 40 * KIB)).isEqualTo(40 * KIB);
+    assertThat(pipe.holdReadAhead(budget, 40 * KIB)).isZero(); // held once
+    assertThat(budget.used()).isEqualTo(40 * KIB);
+
+    try (InputStream in = pipe.openStream()) {
+      assertThat(in.readNBytes(40 * KIB - 1)).hasSize(40 * KIB - 1);
+      assertThat(budget.used()).isEqualTo(40 * KIB);
+      pipe.finish();
+      assertThat(in.readAllBytes()).hasSize(1);
+    }
+    assertThat(budget.used()).isZero();
+  }
+
+  @Test
+  void aClosedWireGivesTheReadAheadBackAndTakesNoMore() {
+    MemoryBudget budget = new MemoryBudget(100 * KIB);
+    assertThat(budget.tryAcquire(40 * KIB)).isTrue();
+    BodyPipe pipe = pipe(Payloads.bytes(40 * KIB), 40 * KIB);
+    pipe.holdReadAhead(budget, 40 * KIB);
+
+    pipe.closeWire();
+
+    assertThat(budget.used()).isZero();
+    assertThat(pipe.holdReadAhead(budget, 40 * KIB)).isZero();
+  }
+
+  /** Starts a wire that reads {@code n} bytes from {@code in}, once it waits for them. */
+  private static CompletableFuture<byte[]> waitingWire(InputStream in, int n)
+      throws InterruptedException {
+    CompletableFuture<byte[]> read = new CompletableFuture<>();
+    Thread wire =
+        new Thread(
+            () -> {
+              try {
+                read.complete(in.readNBytes(n));
+              } catch (IOException e) {
+                read.completeExceptionally(e);
+              }
+            });
+    wire.start();
+    while (wire.getState() != Thread.State.TIMED_WAITING) Thread.sleep(1);
+    return read;
+  }
+
+  /** Returns a pipe that starts with the first {@code readAhead} bytes of {@code payload}. */
+  private static BodyPipe pipe(byte[] payload, int readAhead) {
+    return new BodyPipe(new ByteArrayInputStream(payload, 0, readAhead), readAhead);
+  }
+
+  /** Writes {@code payload} from {@code from} on, in pieces of 1 byte to 200 KiB, then ends it. */
+  private static CompletableFuture<Void> writeInRandomPieces(
+      BodyPipe pipe, byte[] payload, int from, long seed) {
+    return CompletableFuture.runAsync(
+        () -> {
+          SplittableRandom random = new SplittableRandom(seed);
+          try {
+            for (int i = from; i < payload.length; ) {
+              int n =
+                  switch (random.nextInt(4)) {
+                    case 0 -> 1 + random.nextInt(8);
+                    case 1 -> 1 + random.nextInt(8 * KIB);
+                    case 2 -> 8 * KIB;
+                    default -> 1 + random.nextInt(200 * KIB);
+                  };
+              n = Math.min(n, payload.length - i);
+              pipe.write(payload, i, n);
+              if (random.nextInt(16) == 0) pipe.flush();
+              i += n;
+            }
+            pipe.finish();
+          } catch (IOException e) {
+            pipe.failBody(e);
+          }
+        });
+  }
+}
