@@ -332,13 +332,15 @@ class LengthGuardHttpClientTest {
 
   @Test
   void expectContinueGets411BeforeAnyByteIsSentFromJava21On() throws Exception {
+    boolean expects = Runtime.version().feature() >= 21;
+    MockResponse.Builder lengthRequired =
+        new MockResponse.Builder().code(411).body("Length Required");
+    // With Expect, the 411 comes before any byte of the body. Without it (Java 17), a server that
+    // closed without reading the body could reset the connection before the client read the 411:
+    // this one reads it, so that the test is about the header alone.
+    if (expects) lengthRequired.doNotReadRequestBody();
     QueueDispatcher queue = new QueueDispatcher();
-    queue.enqueue(
-        new MockResponse.Builder()
-            .code(411)
-            .body("Length Required")
-            .doNotReadRequestBody()
-            .build());
+    queue.enqueue(lengthRequired.build());
     queue.enqueue(new MockResponse.Builder().code(200).body("ok").build());
     server.setDispatcher(queue);
     HttpClient client =
@@ -351,11 +353,11 @@ class LengthGuardHttpClientTest {
 
     assertThat(response.statusCode()).isEqualTo(200);
     RecordedRequest first = take();
-    assertThat(first.getBodySize()).isZero();
+    assertThat(first.getBodySize()).isEqualTo(expects ? 0 : KIB);
     // Java 17's client hangs on a 411 to Expect: 100-continue: the guard leaves it out there.
     String expect = first.getHeaders().get("Expect");
     assertThat(expect == null ? null : expect.toLowerCase(Locale.ROOT))
-        .isEqualTo(Runtime.version().feature() >= 21 ? "100-continue" : null);
+        .isEqualTo(expects ? "100-continue" : null);
     RecordedRequest second = take();
     Wire.assertExactLength(second, payload);
     assertThat(second.getHeaders().get("Expect")).isNull();
