@@ -10,6 +10,7 @@ import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
 import io.lengthguard.Origin;
 import io.lengthguard.testing.Payloads;
+import io.lengthguard.testing.RecordingListener;
 import io.lengthguard.testing.StrictOrigin;
 import io.lengthguard.testing.Wire;
 import java.io.ByteArrayInputStream;

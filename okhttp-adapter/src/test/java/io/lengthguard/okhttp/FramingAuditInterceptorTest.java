@@ -11,6 +11,7 @@ import io.lengthguard.GuardCounters.Event;
 import io.lengthguard.GuardListener;
 import io.lengthguard.Origin;
 import io.lengthguard.testing.Payloads;
+import io.lengthguard.testing.RecordingListener;
 import io.lengthguard.testing.Wire;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package io.lengthguard.jdk;
+package io.lengthguard.testing;
 
 import io.lengthguard.FramingFinding;
 import io.lengthguard.FreezeReason;
@@ -9,10 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A listener that records each event as a line of text. This class is thread-safe. */
-final class RecordingListener implements GuardListener {
+public final class RecordingListener implements GuardListener {
   private final List<String> events = new ArrayList<>();
 
-  synchronized List<String> events() {
+  public synchronized List<String> events() {
     return List.copyOf(events);
   }
 
