@@ -158,7 +158,8 @@ class Http2FramingTest {
   @EnumSource(Transport.class)
   void anEarlyRefusalOtherThan411ReachesTheCallerWhole(Transport transport) throws Exception {
     // The origin answers 421 on the head, while the body still streams: HttpClient reports the
-    // exchange's end twice (response, then request), and the call must still end, with the body.
+    // exchange's end twice, as the request stream and as the response end, in either order, and
+    // the call must still end, with the body.
     start(transport, GuardPolicy.defaults(), false, "origin.invalid");
     byte[] payload = Body.ONE_SHOT.payload(2 * MIB);
 
