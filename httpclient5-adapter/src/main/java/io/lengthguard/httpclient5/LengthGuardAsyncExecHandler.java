@@ -384,6 +384,12 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     volatile int status = -1;
     volatile boolean forwarded;
     volatile boolean discarded;
+    // HttpClient's first report of the exchange's end, and the response's own end: either may come
+    // first. After a 4xx or 5xx HttpClient reports the end once the request stream ended too, which
+    // after a refusal on the head is often before the response's body ended.
+    private final AtomicBoolean exchangeEnded = new AtomicBoolean();
+    private final AtomicBoolean responseEnded = new AtomicBoolean();
+    private final AtomicInteger untilEnd = new AtomicInteger(2);
     private volatile @Nullable HttpResponse response;
     private volatile @Nullable EntityDetails details;
     private volatile @Nullable HeldBody held;
@@ -420,15 +426,25 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
           if (details == null) {
             // Without a body the caller's call ends in handleResponse: after the exchange reported.
             transport.afterReport(this::forwardHead);
+            responseEnded();
             return null;
           }
           AsyncDataConsumer consumer = transport.callback.handleResponse(response, details);
-          return consumer == null ? null : new ReportedEnd(consumer, transport);
+          if (consumer == null) {
+            responseEnded();
+            return null;
+          }
+          return new ReportedEnd(consumer, this);
         } finally {
           head.complete(null);
         }
       }
-      HeldBody body = new HeldBody();
+      if (details == null) {
+        responseEnded();
+        head.complete(null);
+        return null;
+      }
+      HeldBody body = new HeldBody(this);
       held = body;
       head.complete(null);
       return body;
@@ -450,9 +466,22 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
 
     @Override
     public void completed() {
-      // HttpClient reports the end twice when a 4xx or 5xx came before the body's end: once for
-      // the response, once when the producer ends the stream. Only the first counts.
-      if (end.complete(null) && forwarded) transport.completeWhenBoth();
+      // HttpClient reports the end twice when a 4xx or 5xx came before the request body's end:
+      // once for the response, once when the producer ends the stream, in either order. Only the
+      // first counts, and the exchange ends only once the response ended too: the caller's end
+      // releases its consumer, which then drops the rest of the body and never completes.
+      if (exchangeEnded.compareAndSet(false, true)) endPart();
+    }
+
+    /** Records that the response ended: no body, or its body's end passed to its consumer. */
+    void responseEnded() {
+      if (responseEnded.compareAndSet(false, true)) endPart();
+    }
+
+    private void endPart() {
+      if (untilEnd.decrementAndGet() == 0 && end.complete(null) && forwarded) {
+        transport.completeWhenBoth();
+      }
     }
 
     @Override
@@ -525,11 +554,13 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
    */
   private static final class ReportedEnd implements AsyncDataConsumer {
     private final AsyncDataConsumer delegate;
+    private final Attempt attempt;
     private final AsyncTransport transport;
 
-    ReportedEnd(AsyncDataConsumer delegate, AsyncTransport transport) {
+    ReportedEnd(AsyncDataConsumer delegate, Attempt attempt) {
       this.delegate = delegate;
-      this.transport = transport;
+      this.attempt = attempt;
+      this.transport = attempt.transport;
     }
 
     @Override
@@ -551,6 +582,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
             } catch (HttpException | IOException | RuntimeException e) {
               transport.fail(e);
             }
+            attempt.responseEnded();
           });
     }
 
@@ -563,10 +595,15 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
   /** Holds a 411's body, up to {@value #MAX_HELD_BYTES} bytes, while the exchange decides. */
   private static final class HeldBody implements AsyncDataConsumer {
     final List<byte[]> chunks = new ArrayList<>();
+    private final Attempt attempt;
     volatile boolean ended;
     volatile boolean overflowed;
     volatile @Nullable List<? extends Header> trailers;
     private int size;
+
+    HeldBody(Attempt attempt) {
+      this.attempt = attempt;
+    }
 
     @Override
     public void updateCapacity(CapacityChannel capacityChannel) throws IOException {
@@ -591,6 +628,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     public void streamEnd(@Nullable List<? extends Header> trailers) {
       this.trailers = trailers;
       ended = true;
+      attempt.responseEnded();
     }
 
     @Override

@@ -122,16 +122,18 @@ class Http2FramingTest {
       throws Exception {
     start(transport, policy(GuardMode.ADAPTIVE, GuardCounters.create()), true);
     byte[] payload = Body.ONE_SHOT.payload(2 * MIB);
-    // The connection is shared once it is known to speak h2: open it first.
+    // The connection is shared once it is known to speak h2: open it first. HttpClient's sharing
+    // pool lends a connection only while a lease on it is held, and a new one is not held until it
+    // connected: the call to /warm ends before its exchange hands the lease back, and a request
+    // leasing in between opens a second connection. Wait for the pool to hold it again.
     assertThat(get("/warm").get(10, TimeUnit.SECONDS).getCode()).isEqualTo(200);
-    Future<SimpleHttpResponse> sibling = get("/slow");
-    awaitRequest("/slow");
-    // The pool lends the h2 connection to the next request once the sibling's exchange handed its
-    // lease back, which a loaded machine may do after the origin saw the request.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (manager.getTotalStats().getAvailable() == 0 && System.nanoTime() < deadline) {
       Thread.sleep(1);
     }
+    assertThat(manager.getTotalStats().getAvailable()).as("idle connections").isOne();
+    Future<SimpleHttpResponse> sibling = get("/slow");
+    awaitRequest("/slow");
 
     SimpleHttpResponse response = post("/upload", payload);
     origin.releaseSlow();
@@ -144,7 +146,9 @@ class Http2FramingTest {
     assertThat(requests.get(1).body()).isEqualTo(payload);
     // One connection carried the sibling, the 411 and the resend.
     assertThat(origin.connections())
-        .as("connections; /warm %s, /slow %s, /upload %s", origin.received("/warm"), origin.received("/slow"), requests)
+        .as(
+            "connections; /warm %s, /slow %s, /upload %s",
+            origin.received("/warm"), origin.received("/slow"), requests)
         .hasSize(1);
     String connection = origin.received("/slow").get(0).connection();
     assertThat(requests).allSatisfy(r -> assertThat(r.connection()).isEqualTo(connection));
@@ -154,7 +158,8 @@ class Http2FramingTest {
   @EnumSource(Transport.class)
   void anEarlyRefusalOtherThan411ReachesTheCallerWhole(Transport transport) throws Exception {
     // The origin answers 421 on the head, while the body still streams: HttpClient reports the
-    // exchange's end twice (response, then request), and the call must still end, with the body.
+    // exchange's end twice, as the request stream and as the response end, in either order, and
+    // the call must still end, with the body.
     start(transport, GuardPolicy.defaults(), false, "origin.invalid");
     byte[] payload = Body.ONE_SHOT.payload(2 * MIB);
 
