@@ -7,6 +7,7 @@ import io.lengthguard.Buffering;
 import io.lengthguard.GuardPolicy;
 import io.lengthguard.Origin;
 import io.lengthguard.testing.Payloads;
+import io.lengthguard.testing.RecordingListener;
 import io.lengthguard.testing.Wire;
 import java.io.IOException;
 import java.io.InputStream;

@@ -9,6 +9,7 @@ import io.lengthguard.GuardPolicy;
 import io.lengthguard.LengthGuard;
 import io.lengthguard.Origin;
 import io.lengthguard.testing.Payloads;
+import io.lengthguard.testing.RecordingListener;
 import io.lengthguard.testing.Wire;
 import java.io.IOException;
 import java.nio.file.Path;
