@@ -225,7 +225,7 @@ public final class GuardedExchange {
     }
     int status = transport.status(response);
     long taken = first.pipe().taken();
-    boolean wholeBodyWent = !first.stopped && taken == first.count;
+    boolean wholeBodyWent = first.replayed || (!first.stopped && taken == first.count);
     Origin answered = answeredBy(transport, response);
     if (status != 411) {
       first.release();
@@ -438,6 +438,9 @@ public final class GuardedExchange {
     private final CountDownLatch bodyEnded = new CountDownLatch(1);
 
     private volatile boolean bodyFailed;
+
+    /** Whether the client wrote the body again from the capture: the wire's count is not its. */
+    volatile boolean replayed;
 
     FirstWrite(long limit, boolean prebuffer, Transport<?> transport) {
       this.limit = limit;
@@ -662,6 +665,10 @@ public final class GuardedExchange {
      * once the caller's body ended. The capture lives until the send returns.
      */
     private InputStream replay() throws IOException {
+      replayed = true;
+      // The client gave up the first stream, whether or not it read it to its end: the caller's
+      // body must not wait for it, and goes on into the capture.
+      pipe.closeWire();
       try {
         bodyEnded.await();
       } catch (InterruptedException e) {
@@ -672,9 +679,9 @@ public final class GuardedExchange {
       if (bodyFailed || held == null) {
         throw new IOException(
             "the request body of unknown length was streamed once, and "
-                + (bodyFailed
-                    ? "it failed or was stopped before its end"
-                    : "no copy of it was kept (past the buffering limit or the memory budget)")
+                + (held == null
+                    ? "no copy of it was kept (past the buffering limit or the memory budget)"
+                    : "it failed or was stopped before its end")
                 + ", so it cannot be sent again for the client's redirect, authentication or"
                 + " retry; send a body of known length, or use GuardMode.PREBUFFER");
       }

@@ -425,6 +425,32 @@ class GuardedExchangeTest {
   }
 
   @Test
+  @Timeout(10)
+  void aStreamedBodyGivenUpHalfWayIsWrittenAgainWholeFromTheCopy() throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(policy().buffering(Buffering.inMemory(1024 * KIB)).build());
+    byte[] payload = Payloads.bytes(512 * KIB); // past the read-ahead and the pipe's window
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    Script transport = new Script();
+    transport.steps.add(
+        (outgoing, received) -> {
+          // A redirect that came before the body was read: the client leaves the first stream
+          // open and unread, and subscribes again.
+          received.write(outgoing.openStream().readNBytes(8 * KIB));
+          try (InputStream second = outgoing.openStream()) {
+            second.transferTo(again);
+          }
+          return 200;
+        });
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(new Body(payload), false, transport);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(again.toByteArray()).isEqualTo(payload);
+    assertThat(events.list).noneMatch(event -> event.startsWith("bodyNotRead"));
+  }
+
+  @Test
   void aStreamedBodyWithoutACopyIsNotWrittenAgain() throws Exception {
     LengthGuard guard =
         LengthGuard.create(
