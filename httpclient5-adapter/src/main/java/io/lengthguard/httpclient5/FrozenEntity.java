@@ -24,7 +24,6 @@ import org.jspecify.annotations.Nullable;
  * body closes it. This class is immutable and thread-safe.
  */
 public final class FrozenEntity implements HttpEntity {
-  private static final int GATHER_BYTES = 64 * 1024;
 
   private final FrozenBody body;
   private final @Nullable String contentType;
@@ -82,17 +81,13 @@ public final class FrozenEntity implements HttpEntity {
   }
 
   /**
-   * Writes the frozen bytes to {@code out}: a body held in one array without a copy, a body held in
-   * segments in writes of 64 KiB. Does not close {@code out}.
+   * Writes the frozen bytes to {@code out}, segment by segment, without a copy: HttpCore sends a
+   * write as large as its 8 KiB buffer straight to the socket. Does not close {@code out}.
    */
   @Override
   public void writeTo(OutputStream out) throws IOException {
     requireNonNull(out, "out == null");
-    // HttpCore's SessionOutputBuffer copies each write of up to its 8 KiB buffer and sends every
-    // buffer as a socket write of its own; larger writes go straight to the socket. So the 8 KiB
-    // segments of a buffered stream are gathered into 64 KiB writes: the one copy moves from
-    // HttpCore's buffer to ours, and the socket sees an eighth of the writes.
-    body.writeTo(out, GATHER_BYTES);
+    body.writeTo(out);
   }
 
   /** Returns false: the bytes are held, not read from a connection. */
