@@ -2,7 +2,7 @@
 # Runs LengthGuard's JMH benchmarks, then charts the results against their baselines.
 #
 #   benchmarks/run.sh quick [regex...] [-- jmh options...]  under 10 minutes on 2 cores
-#   benchmarks/run.sh full  [regex...] [-- jmh options...]  publishable numbers (about 25 minutes)
+#   benchmarks/run.sh full  [regex...] [-- jmh options...]  publishable numbers (about 45 minutes)
 #   benchmarks/run.sh smoke [regex...] [-- jmh options...]  one short iteration each: proves they run
 #
 # Writes benchmarks/results/<mode>.json (JMH's JSON), <mode>.png (the chart), <mode>.md (the
