@@ -21,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  * body's bytes never wait long for the rest of the half. Each side copies outside the lock, so
  * neither waits for the other's copy.
  *
+ * <p>A wire on an event loop, which must never wait, {@linkplain #openSource polls} instead: it
+ * takes what is queued, straight from the ring, and is woken by the same events.
+ *
  * <p>Either side may end it: the wire when it failed or a response came ({@link #closeWire}), the
  * writer when the body ended ({@link #finish}) or failed ({@link #failBody}). After the wire
  * closed, writes no longer wait; {@link #abort} makes the next one throw.
@@ -51,6 +54,8 @@ final class BodyPipe {
   private long read;
   private boolean writerWaiting;
   private boolean readerWaiting;
+  // Set by a polling wire that found nothing queued; run once, outside the lock, when bytes are.
+  private @Nullable Runnable wakeup;
 
   private long taken;
   private boolean opened;
@@ -118,14 +123,19 @@ final class BodyPipe {
       }
       // The region [at, at + n) is free and only this thread writes it until it is published.
       System.arraycopy(bytes, offset, buffer, at, n);
+      Runnable wake = null;
       lock.lock();
       try {
         if (wireClosed) return;
         written += n;
-        if (readerWaiting && written - read >= HALF) readable.signal();
+        if (written - read >= HALF) {
+          if (readerWaiting) readable.signal();
+          wake = takeWakeup();
+        }
       } finally {
         lock.unlock();
       }
+      run(wake);
       offset += n;
       length -= n;
     }
@@ -133,36 +143,47 @@ final class BodyPipe {
 
   /** Passes what was written so far to the wire, however little. */
   void flush() throws IOException {
+    Runnable wake = null;
     lock.lock();
     try {
       checkAbort();
-      if (readerWaiting && written > read) readable.signal();
+      if (written > read) {
+        if (readerWaiting) readable.signal();
+        wake = takeWakeup();
+      }
     } finally {
       lock.unlock();
     }
+    run(wake);
   }
 
   /** Ends the body: the wire reads what is queued, then its end. */
   void finish() {
+    Runnable wake;
     lock.lock();
     try {
       finished = true;
       readable.signalAll();
+      wake = takeWakeup();
     } finally {
       lock.unlock();
     }
+    run(wake);
   }
 
   /** Ends the body with the caller's own failure, which the wire throws after what is queued. */
   void failBody(Throwable failure) {
+    Runnable wake;
     lock.lock();
     try {
       bodyFailure = failure;
       finished = true;
       readable.signalAll();
+      wake = takeWakeup();
     } finally {
       lock.unlock();
     }
+    run(wake);
   }
 
   /** Makes the writer's next write throw {@code reason}: nothing more is wanted of the body. */
@@ -206,6 +227,16 @@ final class BodyPipe {
     }
   }
 
+  private @Nullable Runnable takeWakeup() {
+    Runnable wake = wakeup;
+    wakeup = null;
+    return wake;
+  }
+
+  private static void run(@Nullable Runnable wake) {
+    if (wake != null) wake.run();
+  }
+
   private void checkAbort() throws IOException {
     IOException reason = abort;
     if (reason != null) throw reason;
@@ -244,6 +275,7 @@ final class BodyPipe {
       endPrefix();
       readable.signalAll();
       writable.signalAll();
+      wakeup = null;
     } finally {
       lock.unlock();
     }
@@ -280,6 +312,52 @@ final class BodyPipe {
   InputStream openStream() {
     open();
     return new PipeStream();
+  }
+
+  /** Returns the body for a client that sends from an event loop and never waits; once. */
+  OutgoingBody.Source openSource() {
+    open();
+    return new PolledSource();
+  }
+
+  /**
+   * Hands {@code sink} what is queued now, in runs straight from the ring, until it is empty or the
+   * sink takes less than it was offered; never waits. When nothing is queued, {@code wake} runs
+   * once bytes are (half the window, a flush, the end or a failure of the body). Returns true at
+   * the end of the body.
+   */
+  private boolean poll(OutgoingBody.Sink sink, Runnable wake) throws IOException {
+    while (true) {
+      byte[] buffer;
+      int at;
+      int n;
+      lock.lock();
+      try {
+        if (wireClosed) throw new IOException("the request's body was abandoned");
+        long queued = written - read;
+        if (queued == 0) {
+          if (finished) {
+            Throwable failure = bodyFailure;
+            if (failure == null) return true;
+            if (failure instanceof IOException) throw (IOException) failure;
+            if (failure instanceof RuntimeException) throw (RuntimeException) failure;
+            if (failure instanceof Error) throw (Error) failure;
+            throw new IOException(failure);
+          }
+          wakeup = wake;
+          return false;
+        }
+        buffer = ring;
+        at = (int) (read & MASK);
+        n = (int) Math.min(queued, WINDOW - at);
+      } finally {
+        lock.unlock();
+      }
+      int took = sink.write(buffer, at, n);
+      if (took < 0 || took > n) throw new IllegalStateException("sink took " + took + " of " + n);
+      if (took > 0) tookRun(took);
+      if (took < n) return false;
+    }
   }
 
   private void open() {
@@ -414,6 +492,82 @@ final class BodyPipe {
     public void write(byte[] b, int off, int len) throws IOException {
       out.write(b, off, len);
       took(len);
+    }
+  }
+
+  /**
+   * The pipe for a client that sends from an event loop: the read-ahead, then the ring. Its methods
+   * hold its monitor, so that a close from another thread never meets a read of the read-ahead;
+   * none of them waits.
+   */
+  private final class PolledSource implements OutgoingBody.Source {
+    private @Nullable InputStream head = takePrefix();
+    private byte @Nullable [] headChunk;
+    private int headAt;
+    private int headEnd;
+    private boolean ended;
+
+    @Override
+    public synchronized boolean writeTo(OutgoingBody.Sink sink, Runnable wake) throws IOException {
+      if (sink == null) throw new NullPointerException("sink == null");
+      if (wake == null) throw new NullPointerException("wake == null");
+      if (ended) return true;
+      try {
+        // The read-ahead lies in memory: read it a chunk at a time, keeping what the sink refused.
+        while (head != null || headAt < headEnd) {
+          if (headAt < headEnd) {
+            int took = sink.write(headChunk, headAt, headEnd - headAt);
+            if (took < 0 || took > headEnd - headAt) {
+              throw new IllegalStateException("sink took " + took + " of " + (headEnd - headAt));
+            }
+            took(took);
+            headAt += took;
+            if (headAt < headEnd) return false;
+            continue;
+          }
+          if (headChunk == null) headChunk = new byte[8192];
+          int n = head.read(headChunk, 0, headChunk.length);
+          if (n == -1) {
+            head.close();
+            head = null;
+            prefixTaken();
+          } else {
+            headAt = 0;
+            headEnd = n;
+          }
+        }
+        headChunk = null;
+        ended = poll(sink, wake);
+        return ended;
+      } catch (IOException | RuntimeException | Error e) {
+        closeWire();
+        throw e;
+      }
+    }
+
+    @Override
+    public synchronized int available() {
+      if (ended) return 0;
+      if (head != null || headAt < headEnd) return Math.max(1, headEnd - headAt);
+      lock.lock();
+      try {
+        if (wireClosed) return 0;
+        long queued = written - read;
+        // The end, or the body's failure, is also something to write.
+        return queued > 0 ? (int) Math.min(queued, Integer.MAX_VALUE) : finished ? 1 : 0;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public synchronized void close() {
+      // A client that stops before the end abandons the body: the writer stops waiting.
+      if (ended) return;
+      closeWire();
+      closeQuietly(head);
+      head = null;
+      headAt = headEnd = 0;
     }
   }
 

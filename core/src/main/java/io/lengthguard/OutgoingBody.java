@@ -133,6 +133,58 @@ public final class OutgoingBody {
     return replay.open();
   }
 
+  /**
+   * Opens a streamed body's first write for a client that sends from an event loop (an I/O reactor
+   * that must never wait): a {@link Source} that hands over what the caller wrote so far and asks
+   * to be called again when there is more. Once per body, as {@link #openStream()}'s first stream.
+   *
+   * @throws IllegalStateException if this body is frozen (its bytes are all there: send {@link
+   *     #frozen()}), or its first write was opened already
+   */
+  public Source openSource() {
+    Checks.requireState(frozen == null, "a frozen body has no source: send its frozen bytes");
+    Checks.requireState(
+        streamed.compareAndSet(false, true), "a streamed body can be written only once");
+    return pipe.openSource();
+  }
+
+  /**
+   * Where a {@link Source} writes: the client's channel, which may take fewer bytes than offered.
+   */
+  @FunctionalInterface
+  public interface Sink {
+    /** Takes up to {@code length} bytes from {@code bytes} at {@code offset}; returns how many. */
+    int write(byte[] bytes, int offset, int length) throws IOException;
+  }
+
+  /**
+   * A streamed body's first write for a client that must never wait. The client calls {@link
+   * #writeTo} whenever it can send: the source writes what is queued until the sink takes less than
+   * it was offered or nothing is left. Used by one thread at a time.
+   */
+  public interface Source extends java.io.Closeable {
+    /**
+     * Writes what the caller wrote so far to {@code sink}; never waits. When it stops for want of
+     * bytes, {@code wake} runs once more are queued (on the caller's thread): the client then calls
+     * again. Returns true once the whole body was written.
+     *
+     * @throws IOException the caller's own body failure, or if the body was abandoned; the source
+     *     is closed
+     */
+    boolean writeTo(Sink sink, Runnable wake) throws IOException;
+
+    /**
+     * Returns how many bytes {@link #writeTo} would write now without waiting, at least 1 if it
+     * would only end the body (or fail it), 0 if it has nothing yet: a client asks for output while
+     * this is positive.
+     */
+    int available();
+
+    /** Abandons the body before its end: the caller's writes stop waiting. Any thread. */
+    @Override
+    void close();
+  }
+
   @Override
   public String toString() {
     return frozen != null

@@ -12,7 +12,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -55,6 +57,138 @@ class BodyPipeTest {
           }
           return received.toByteArray();
         });
+  }
+
+  @Test
+  @Timeout(20)
+  void polledBytesArriveExactAndInOrderThroughASinkThatTakesWhatItLikes() throws Exception {
+    assertArriveExact(
+        5000,
+        (pipe, seed) -> {
+          SplittableRandom random = new SplittableRandom(~seed);
+          ByteArrayOutputStream received = new ByteArrayOutputStream();
+          Semaphore woken = new Semaphore(0);
+          boolean[] refused = new boolean[1];
+          // An event loop's channel: it takes 0 bytes to all that is offered, as its buffer allows.
+          OutgoingBody.Sink sink =
+              (b, off, len) -> {
+                int took = random.nextInt(4) == 0 ? random.nextInt(len + 1) : len;
+                received.write(b, off, took);
+                if (took < len) refused[0] = true;
+                return took;
+              };
+          try (OutgoingBody.Source source = pipe.openSource()) {
+            while (true) {
+              refused[0] = false;
+              if (source.writeTo(sink, woken::release)) break;
+              // A full channel calls again when it drains; an empty source wakes it when it fills.
+              if (!refused[0] && !woken.tryAcquire(5, TimeUnit.SECONDS)) {
+                throw new AssertionError("not woken, " + source.available() + " bytes queued");
+              }
+            }
+          } catch (InterruptedException e) {
+            throw new AssertionError(e);
+          }
+          return received.toByteArray();
+        });
+  }
+
+  @Test
+  @Timeout(10)
+  void aPolledWireIsWokenByHalfTheWindowAFlushOrTheEndAndNeverWaits() throws Exception {
+    BodyPipe pipe = new BodyPipe(new ByteArrayInputStream(new byte[] {1, 2}), 2);
+    OutgoingBody.Source source = pipe.openSource();
+    AtomicInteger wakes = new AtomicInteger();
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    OutgoingBody.Sink all = takingAll(received);
+
+    // The read-ahead goes at once; then nothing is queued: no wait, and a wake is asked for.
+    assertThat(source.available()).isPositive();
+    assertThat(source.writeTo(all, wakes::incrementAndGet)).isFalse();
+    assertThat(received.toByteArray()).containsExactly(1, 2);
+    assertThat(source.available()).isZero();
+
+    // A few bytes do not wake it; a flush does, once.
+    pipe.write(new byte[] {3, 4, 5}, 0, 3);
+    assertThat(wakes).hasValue(0);
+    assertThat(source.available()).isEqualTo(3);
+    pipe.flush();
+    pipe.flush();
+    assertThat(wakes).hasValue(1);
+    assertThat(source.writeTo(all, wakes::incrementAndGet)).isFalse();
+    assertThat(received.toByteArray()).containsExactly(1, 2, 3, 4, 5);
+
+    // Half the window wakes it without a flush.
+    byte[] half = Payloads.bytes(BodyPipe.WINDOW / 2);
+    pipe.write(half, 0, half.length);
+    assertThat(wakes).hasValue(2);
+    assertThat(source.available()).isEqualTo(half.length);
+
+    // A sink that takes nothing leaves it all queued, and asks for no wake: it calls again itself.
+    assertThat(source.writeTo((b, off, len) -> 0, wakes::incrementAndGet)).isFalse();
+    assertThat(source.available()).isEqualTo(half.length);
+    assertThat(source.writeTo(all, wakes::incrementAndGet)).isFalse();
+    assertThat(received.size()).isEqualTo(5 + half.length);
+
+    // The end wakes it, and is something to write.
+    pipe.finish();
+    assertThat(wakes).hasValue(3);
+    assertThat(source.available()).isEqualTo(1);
+    assertThat(source.writeTo(all, wakes::incrementAndGet)).isTrue();
+    assertThat(source.available()).isZero();
+    assertThat(pipe.taken()).isEqualTo(5 + half.length);
+  }
+
+  @Test
+  @Timeout(10)
+  void theBodysFailureReachesAPolledWireAfterWhatWasQueued() throws Exception {
+    BodyPipe pipe = new BodyPipe(new ByteArrayInputStream(new byte[] {1, 2}), 2);
+    OutgoingBody.Source source = pipe.openSource();
+    AtomicInteger wakes = new AtomicInteger();
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    assertThat(source.writeTo(takingAll(received), wakes::incrementAndGet)).isFalse();
+    IOException sourceFailed = new IOException("source failed");
+
+    pipe.write(new byte[] {3, 4, 5}, 0, 3);
+    pipe.failBody(sourceFailed);
+
+    assertThat(wakes).hasValue(1);
+    assertThatThrownBy(() -> source.writeTo(takingAll(received), wakes::incrementAndGet))
+        .isSameAs(sourceFailed);
+    assertThat(received.toByteArray()).containsExactly(1, 2, 3, 4, 5);
+    // The wire closed with the failure: a writer no longer waits.
+    assertThat(pipe.wireClosed()).isTrue();
+  }
+
+  @Test
+  @Timeout(10)
+  void closingAPolledSourceReleasesAWaitingWriterAndTakesNoMore() throws Exception {
+    BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
+    OutgoingBody.Source source = pipe.openSource();
+    byte[] moreThanTheWindow = Payloads.bytes(BodyPipe.WINDOW + 1);
+    CompletableFuture<Void> writer = new CompletableFuture<>();
+    Thread writing =
+        new Thread(
+            () -> {
+              try {
+                pipe.write(moreThanTheWindow, 0, moreThanTheWindow.length);
+                writer.complete(null);
+              } catch (IOException e) {
+                writer.completeExceptionally(e);
+              }
+            });
+    writing.start();
+    // The window is full and the writer waits for the wire.
+    while (writing.getState() != Thread.State.WAITING) Thread.sleep(1);
+
+    source.close();
+
+    writer.get(5, TimeUnit.SECONDS);
+    assertThat(source.available()).isZero();
+    assertThatThrownBy(() -> source.writeTo((b, off, len) -> len, () -> {}))
+        .isInstanceOf(IOException.class)
+        .hasMessage("the request's body was abandoned");
+    assertThat(pipe.taken()).isZero();
   }
 
   /** How a test's wire takes the body from the pipe. */
@@ -229,6 +363,16 @@ class BodyPipeTest {
     wire.start();
     while (wire.getState() != Thread.State.TIMED_WAITING) Thread.sleep(1);
     return read;
+  }
+
+  /**
+   * Returns a sink, as a channel with room to spare, that takes all it is offered into {@code to}.
+   */
+  private static OutgoingBody.Sink takingAll(ByteArrayOutputStream to) {
+    return (b, off, len) -> {
+      to.write(b, off, len);
+      return len;
+    };
   }
 
   /** Returns a pipe that starts with the first {@code readAhead} bytes of {@code payload}. */

@@ -61,6 +61,8 @@ final class AsyncBodies {
                 + channel.count
                 + " bytes without ending its body or asking for output");
       }
+      // What the producer wrote so far goes out while it is silent.
+      out.flush();
       channel.awaitSignal(signals, POLL_NANOS);
     }
   }

@@ -261,7 +261,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
         sent =
             streamed =
                 new StreamedProducer(
-                    producer.getContentType(), producer.getContentEncoding(), askedContinue);
+                    body, producer.getContentType(), producer.getContentEncoding(), askedContinue);
       }
       Attempt attempt = new Attempt(this, streamed);
       last = attempt;
@@ -269,17 +269,6 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
         proceed(copy, sent, attempt);
       } catch (HttpException e) {
         throw new IOException(e);
-      }
-      if (streamed != null) {
-        try {
-          streamed.pump(body);
-        } catch (IOException e) {
-          if (!attempt.stopped()) {
-            // The caller's body failed, not the wire: the send fails with it.
-            streamed.fail(e);
-            attempt.cancellable.cancel();
-          }
-        }
       }
       return attempt.awaitHead();
     }

@@ -28,6 +28,7 @@ import org.apache.hc.core5.http.nio.DataStreamChannel;
 import org.apache.hc.core5.http.nio.entity.AsyncEntityProducerWrapper;
 import org.apache.hc.core5.http.nio.entity.BasicAsyncEntityProducer;
 import org.apache.hc.core5.http.nio.entity.StringAsyncEntityProducer;
+import org.jspecify.annotations.Nullable;
 
 /** The kinds of request body the tests send, as a classic entity and as an async producer. */
 enum Body {
@@ -346,6 +347,22 @@ enum Body {
     private final java.util.concurrent.atomic.AtomicLong written =
         new java.util.concurrent.atomic.AtomicLong();
     private final ByteBuffer chunk = ByteBuffer.wrap(Payloads.bytes(8192));
+    private final long failAfter;
+    private final @Nullable IOException failure;
+
+    EndlessProducer() {
+      this(Long.MAX_VALUE, null);
+    }
+
+    private EndlessProducer(long failAfter, @Nullable IOException failure) {
+      this.failAfter = failAfter;
+      this.failure = failure;
+    }
+
+    /** Returns a producer whose source fails with {@code failure} after {@code bytes}. */
+    static EndlessProducer failingAfter(long bytes, IOException failure) {
+      return new EndlessProducer(bytes, failure);
+    }
 
     /** Waits until {@code bytes} were written, up to 10 s. */
     void awaitBytes(long bytes) throws InterruptedException {
@@ -405,7 +422,10 @@ enum Body {
 
     @Override
     public synchronized void produce(DataStreamChannel channel) throws IOException {
+      long left = failAfter - written.get();
+      if (left <= 0 && failure != null) throw failure;
       ByteBuffer view = chunk.duplicate();
+      view.limit((int) Math.min(view.capacity(), left));
       written.addAndGet(channel.write(view));
       channel.requestOutput();
     }

@@ -9,11 +9,14 @@ import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
 import io.lengthguard.Origin;
 import io.lengthguard.testing.Wire;
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import mockwebserver3.RecordedRequest;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleResponseConsumer;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
@@ -21,6 +24,7 @@ import org.apache.hc.client5.http.impl.async.HttpAsyncClientBuilder;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.nio.AsyncEntityProducer;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 import org.apache.hc.core5.http.support.BasicRequestBuilder;
 import org.junit.jupiter.api.Test;
@@ -145,16 +149,8 @@ class LengthGuardAsyncExecHandlerTest extends GuardContract {
 
   @Test
   void cancelStopsAStalledProducerPromptlyAndSendsNothing() throws Exception {
-    try (CloseableHttpAsyncClient client =
-        LengthGuardAsyncExecHandler.install(HttpAsyncClients.custom(), GuardPolicy.defaults())
-            .build()) {
-      client.start();
-      Future<SimpleHttpResponse> response =
-          client.execute(
-              new BasicRequestProducer(
-                  BasicRequestBuilder.post(uri()).build(), new Body.StalledProducer()),
-              SimpleResponseConsumer.create(),
-              null);
+    try (CloseableHttpAsyncClient client = startedClient()) {
+      Future<SimpleHttpResponse> response = post(client, new Body.StalledProducer());
 
       assertThat(response.cancel(true)).isTrue();
       assertThatThrownBy(() -> response.get(1, TimeUnit.SECONDS))
@@ -190,15 +186,8 @@ class LengthGuardAsyncExecHandlerTest extends GuardContract {
     // Finding 7: a cancel from another thread stops the exchange; nothing is captured or resent
     // after it.
     Body.EndlessProducer body = new Body.EndlessProducer();
-    try (CloseableHttpAsyncClient client =
-        LengthGuardAsyncExecHandler.install(HttpAsyncClients.custom(), GuardPolicy.defaults())
-            .build()) {
-      client.start();
-      Future<SimpleHttpResponse> response =
-          client.execute(
-              new BasicRequestProducer(BasicRequestBuilder.post(uri()).build(), body),
-              SimpleResponseConsumer.create(),
-              null);
+    try (CloseableHttpAsyncClient client = startedClient()) {
+      Future<SimpleHttpResponse> response = post(client, body);
       // Past the read-ahead: the body streams.
       body.awaitBytes(2L * MIB);
 
@@ -211,6 +200,41 @@ class LengthGuardAsyncExecHandlerTest extends GuardContract {
       assertThat(body.awaitStopped()).as("the body stopped being read").isTrue();
     }
     assertThat(server.getRequestCount()).isLessThanOrEqualTo(1);
+  }
+
+  @Test
+  void aBodyThatFailsPastTheReadAheadFailsTheCallWithItsOwnCauseAndIsNeverCompleted()
+      throws Exception {
+    IOException sourceFailed = new IOException("source failed");
+    try (CloseableHttpAsyncClient client = startedClient()) {
+      Future<SimpleHttpResponse> response =
+          post(client, Body.EndlessProducer.failingAfter(2L * MIB, sourceFailed));
+
+      assertThatThrownBy(() -> response.get(10, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .hasRootCauseMessage("source failed");
+    }
+    // The chunked body streamed past the read-ahead never got its last chunk: no request with a
+    // body shorter than the caller's reached the server as if whole.
+    RecordedRequest seen = server.takeRequest(1, TimeUnit.SECONDS);
+    if (seen != null) assertThat(seen.getFailure()).isNotNull();
+  }
+
+  /** Returns a started client with the guard's default policy, and nothing else configured. */
+  private static CloseableHttpAsyncClient startedClient() {
+    CloseableHttpAsyncClient client =
+        LengthGuardAsyncExecHandler.install(HttpAsyncClients.custom(), GuardPolicy.defaults())
+            .build();
+    client.start();
+    return client;
+  }
+
+  private Future<SimpleHttpResponse> post(
+      CloseableHttpAsyncClient client, AsyncEntityProducer body) {
+    return client.execute(
+        new BasicRequestProducer(BasicRequestBuilder.post(uri()).build(), body),
+        SimpleResponseConsumer.create(),
+        null);
   }
 
   @Test
