@@ -46,10 +46,10 @@ class MemoryUnderLoadTest {
   private static final long BUDGET = 64L * MIB;
 
   /**
-   * What each call holds outside the budget: the pipe's 64 KiB ring, and the room left in the
+   * What each call holds outside the budget: the pipe's 256 KiB ring, and the room left in the
    * capture's last, partly filled 8 KiB segment.
    */
-  private static final long READ_BUFFER = 64 * 1024 + 8 * 1024;
+  private static final long READ_BUFFER = 256 * 1024 + 8 * 1024;
 
   /** The server's per-connection buffer (64 KiB), and room for threads, sockets and OkHttp. */
   private static final long SERVER_BUFFER = 64 * 1024;
