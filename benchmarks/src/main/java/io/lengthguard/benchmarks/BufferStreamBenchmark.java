@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 // A fixed heap, the same in every benchmark class, so that every strategy runs with the same young
 // generation; the worst strategy holds several copies of a 16 MiB body at once.
-@Fork(jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"})
 public class BufferStreamBenchmark {
   /** Larger than every size, so the cap never trips; the guard's default is 8 MiB. */
   private static final long MAX_BYTES = 64L * 1024 * 1024;

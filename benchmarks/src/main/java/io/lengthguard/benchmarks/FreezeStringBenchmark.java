@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 // A fixed heap, the same in every benchmark class, so that runs compare across machines.
-@Fork(jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"})
 public class FreezeStringBenchmark {
   /** How a string becomes bytes. */
   public enum Strategy {

@@ -60,7 +60,7 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 // A fixed heap, the same in every benchmark class, so that runs compare across machines.
-@Fork(jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"})
 public class GuardOverheadBenchmark {
   /** Small, as most bodies of known length are; the guard never reads it. */
   private static final int BODY_BYTES = 1024;

@@ -103,7 +103,7 @@ import org.springframework.web.client.RestClient;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 // A fixed heap, the same in every benchmark class, so that runs compare across machines.
-@Fork(jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"})
 public class LoopbackPostBenchmark {
   private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 

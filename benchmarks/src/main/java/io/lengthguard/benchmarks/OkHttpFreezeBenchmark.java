@@ -47,7 +47,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 // A fixed heap, the same in every benchmark class, so that runs compare across machines.
-@Fork(jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"})
 public class OkHttpFreezeBenchmark {
   private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 
