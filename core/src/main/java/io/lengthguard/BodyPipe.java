@@ -35,6 +35,14 @@ import org.jspecify.annotations.Nullable;
 final class BodyPipe {
   static final int WINDOW = 256 * 1024;
   private static final int HALF = WINDOW / 2;
+
+  /**
+   * The most bytes {@link #drainTo} hands the client's stream at once: a client that copies each
+   * write into pooled buffers (OkHttp's Okio pools 64 KiB) recycles them, where a run of half the
+   * window made it allocate new ones (a 16 MiB send allocated 1.46x the payload, not 1.03x).
+   */
+  private static final int RUN = 32 * 1024;
+
   private static final int MASK = WINDOW - 1;
   private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
@@ -299,7 +307,7 @@ final class BodyPipe {
         prefixTaken();
       }
       while (true) {
-        int n = nextRun(HALF);
+        int n = nextRun(RUN);
         if (n == -1) return;
         out.write(runBuffer, runAt, n);
         tookRun(n);
