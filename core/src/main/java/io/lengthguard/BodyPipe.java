@@ -247,6 +247,15 @@ final class BodyPipe {
     if (wake != null) wake.run();
   }
 
+  /** Returns the caller's body failure to throw, if it is an IOException; throws it otherwise. */
+  private IOException bodyFailure() {
+    Throwable failure = bodyFailure;
+    if (failure instanceof IOException) return (IOException) failure;
+    if (failure instanceof RuntimeException) throw (RuntimeException) failure;
+    if (failure instanceof Error) throw (Error) failure;
+    return new IOException(failure);
+  }
+
   private void checkAbort() throws IOException {
     IOException reason = abort;
     if (reason != null) throw reason;
@@ -347,12 +356,8 @@ final class BodyPipe {
         long queued = written - read;
         if (queued == 0) {
           if (finished) {
-            Throwable failure = bodyFailure;
-            if (failure == null) return true;
-            if (failure instanceof IOException) throw (IOException) failure;
-            if (failure instanceof RuntimeException) throw (RuntimeException) failure;
-            if (failure instanceof Error) throw (Error) failure;
-            throw new IOException(failure);
+            if (bodyFailure == null) return true;
+            throw bodyFailure();
           }
           wakeup = wake;
           return false;
@@ -363,8 +368,7 @@ final class BodyPipe {
       } finally {
         lock.unlock();
       }
-      int took = sink.write(buffer, at, n);
-      if (took < 0 || took > n) throw new IllegalStateException("sink took " + took + " of " + n);
+      int took = Checks.requireTaken(sink.write(buffer, at, n), n);
       if (took > 0) tookRun(took);
       if (took < n) return false;
     }
@@ -431,12 +435,8 @@ final class BodyPipe {
           return (int) Math.min(Math.min(queued, max), WINDOW - runAt);
         }
         if (finished) {
-          Throwable failure = bodyFailure;
-          if (failure == null) return -1;
-          if (failure instanceof IOException) throw (IOException) failure;
-          if (failure instanceof RuntimeException) throw (RuntimeException) failure;
-          if (failure instanceof Error) throw (Error) failure;
-          throw new IOException(failure);
+          if (bodyFailure == null) return -1;
+          throw bodyFailure();
         }
         readerWaiting = true;
         try {
@@ -512,9 +512,10 @@ final class BodyPipe {
    */
   private final class PolledSource implements OutgoingBody.Source {
     private @Nullable InputStream head = takePrefix();
-    private byte @Nullable [] headChunk;
-    private int headAt;
-    private int headEnd;
+    // A read-ahead spilled to a file goes a chunk at a time; what the sink refused stays here.
+    private byte @Nullable [] chunk;
+    private int chunkAt;
+    private int chunkEnd;
     private boolean ended;
 
     @Override
@@ -523,30 +524,19 @@ final class BodyPipe {
       if (wake == null) throw new NullPointerException("wake == null");
       if (ended) return true;
       try {
-        // The read-ahead lies in memory: read it a chunk at a time, keeping what the sink refused.
-        while (head != null || headAt < headEnd) {
-          if (headAt < headEnd) {
-            int took = sink.write(headChunk, headAt, headEnd - headAt);
-            if (took < 0 || took > headEnd - headAt) {
-              throw new IllegalStateException("sink took " + took + " of " + (headEnd - headAt));
-            }
-            took(took);
-            headAt += took;
-            if (headAt < headEnd) return false;
-            continue;
-          }
-          if (headChunk == null) headChunk = new byte[8192];
-          int n = head.read(headChunk, 0, headChunk.length);
-          if (n == -1) {
+        while (head != null) {
+          int took = offerHead(sink);
+          if (took == -1) {
             head.close();
             head = null;
+            chunk = null;
             prefixTaken();
+          } else if (took == 0) {
+            return false;
           } else {
-            headAt = 0;
-            headEnd = n;
+            took(took);
           }
         }
-        headChunk = null;
         ended = poll(sink, wake);
         return ended;
       } catch (IOException | RuntimeException | Error e) {
@@ -555,10 +545,29 @@ final class BodyPipe {
       }
     }
 
+    /** Offers the sink the read-ahead's next bytes; returns how many it took, or -1 at the end. */
+    private int offerHead(OutgoingBody.Sink sink) throws IOException {
+      // In memory, the read-ahead's segments themselves.
+      if (head instanceof FrozenBody.SegmentInputStream) {
+        return ((FrozenBody.SegmentInputStream) head).offerTo(sink);
+      }
+      if (chunkAt == chunkEnd) {
+        if (chunk == null) chunk = new byte[8192];
+        int n = head.read(chunk, 0, chunk.length);
+        if (n == -1) return -1;
+        chunkAt = 0;
+        chunkEnd = n;
+      }
+      int took =
+          Checks.requireTaken(sink.write(chunk, chunkAt, chunkEnd - chunkAt), chunkEnd - chunkAt);
+      chunkAt += took;
+      return took;
+    }
+
     @Override
     public synchronized int available() {
       if (ended) return 0;
-      if (head != null || headAt < headEnd) return Math.max(1, headEnd - headAt);
+      if (head != null) return Math.max(1, chunkEnd - chunkAt);
       lock.lock();
       try {
         if (wireClosed) return 0;
@@ -577,7 +586,8 @@ final class BodyPipe {
       closeWire();
       closeQuietly(head);
       head = null;
-      headAt = headEnd = 0;
+      chunk = null;
+      chunkAt = chunkEnd = 0;
     }
   }
 

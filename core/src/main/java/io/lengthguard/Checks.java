@@ -11,4 +11,12 @@ final class Checks {
   static void requireState(boolean condition, String message) {
     if (!condition) throw new IllegalStateException(message);
   }
+
+  /** Returns {@code took}, what an {@link OutgoingBody.Sink} took of {@code offered} bytes. */
+  static int requireTaken(int took, int offered) {
+    if (took < 0 || took > offered) {
+      throw new IllegalStateException("sink took " + took + " of " + offered);
+    }
+    return took;
+  }
 }

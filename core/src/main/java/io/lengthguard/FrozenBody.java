@@ -550,7 +550,7 @@ public final class FrozenBody implements Closeable {
     }
   }
 
-  private static final class SegmentInputStream extends InputStream {
+  static final class SegmentInputStream extends InputStream {
     private final byte[][] segments;
     private long remaining;
     private int index;
@@ -606,6 +606,24 @@ public final class FrozenBody implements Closeable {
     @Override
     public int available() {
       return (int) Math.min(remaining, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Offers {@code sink} the rest of the current segment itself, no intermediate buffer; returns
+     * how many bytes it took, or -1 at the end.
+     */
+    int offerTo(OutgoingBody.Sink sink) throws IOException {
+      if (remaining == 0) return -1;
+      byte[] segment = segments[index];
+      int n = (int) Math.min(segment.length - position, remaining);
+      int took = Checks.requireTaken(sink.write(segment, position, n), n);
+      position += took;
+      remaining -= took;
+      if (position == segment.length) {
+        index++;
+        position = 0;
+      }
+      return took;
     }
 
     /** Writes the segments themselves: no intermediate buffer. */

@@ -395,11 +395,6 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       return version != null && version.greaterEquals(HttpVersion.HTTP_2);
     }
 
-    /** Returns true if HttpClient stopped sending the body: a final 4xx or 5xx, or a failure. */
-    boolean stopped() {
-      return head.isCompletedExceptionally() || status >= 400 || end.isDone();
-    }
-
     @Override
     public @Nullable AsyncDataConsumer handleResponse(
         HttpResponse response, @Nullable EntityDetails details) throws HttpException, IOException {
