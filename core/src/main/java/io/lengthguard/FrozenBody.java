@@ -577,12 +577,7 @@ public final class FrozenBody implements Closeable {
       byte[] segment = segments[index];
       int n = (int) Math.min(Math.min(len, segment.length - position), remaining);
       System.arraycopy(segment, position, b, off, n);
-      position += n;
-      remaining -= n;
-      if (position == segment.length) {
-        index++;
-        position = 0;
-      }
+      advance(n);
       return n;
     }
 
@@ -592,13 +587,8 @@ public final class FrozenBody implements Closeable {
       while (skipped < n && remaining > 0) {
         byte[] segment = segments[index];
         int step = (int) Math.min(Math.min(n - skipped, segment.length - position), remaining);
-        position += step;
-        remaining -= step;
+        advance(step);
         skipped += step;
-        if (position == segment.length) {
-          index++;
-          position = 0;
-        }
       }
       return skipped;
     }
@@ -606,6 +596,16 @@ public final class FrozenBody implements Closeable {
     @Override
     public int available() {
       return (int) Math.min(remaining, Integer.MAX_VALUE);
+    }
+
+    /** Moves past {@code n} bytes of the current segment, to the next one at its end. */
+    private void advance(int n) {
+      position += n;
+      remaining -= n;
+      if (position == segments[index].length) {
+        index++;
+        position = 0;
+      }
     }
 
     /**
@@ -617,12 +617,7 @@ public final class FrozenBody implements Closeable {
       byte[] segment = segments[index];
       int n = (int) Math.min(segment.length - position, remaining);
       int took = Checks.requireTaken(sink.write(segment, position, n), n);
-      position += took;
-      remaining -= took;
-      if (position == segment.length) {
-        index++;
-        position = 0;
-      }
+      advance(took);
       return took;
     }
 
@@ -634,13 +629,8 @@ public final class FrozenBody implements Closeable {
         byte[] segment = segments[index];
         int n = (int) Math.min(segment.length - position, remaining);
         out.write(segment, position, n);
-        position += n;
-        remaining -= n;
+        advance(n);
         total += n;
-        if (position == segment.length) {
-          index++;
-          position = 0;
-        }
       }
       return total;
     }
