@@ -8,6 +8,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -120,6 +121,89 @@ public final class GuardedExchange {
    */
   public <R> R execute(BodyWriter body, boolean repeatable, Transport<R> transport)
       throws IOException {
+    FirstWrite first = writeFirst(body, transport);
+    try {
+      if (!first.streaming()) return sendFrozenFirst(frozenReadAhead(first), repeatable, transport);
+      return afterStream(first, body, repeatable, transport);
+    } finally {
+      first.release();
+    }
+  }
+
+  /**
+   * Runs {@link #execute} on a thread of the guard's, for clients whose callers must not block: the
+   * caller's body, disk and digests all run there. A body frozen in memory goes with {@link
+   * Transport#sendAsync}, so that no thread waits for its response: the future completes on the
+   * thread that completes the transport's. Canceling the future cancels the exchange.
+   */
+  public <R> CompletableFuture<R> executeAsync(
+      BodyWriter body, boolean repeatable, Transport<R> transport) {
+    requireNonNull(body, "body == null");
+    requireNonNull(transport, "transport == null");
+    CompletableFuture<R> result = new CompletableFuture<>();
+    Future<?> task =
+        LengthGuard.EXECUTOR.submit(
+            () -> {
+              try {
+                executeInto(result, body, repeatable, transport);
+              } catch (Throwable e) {
+                result.completeExceptionally(e);
+              }
+            });
+    result.whenComplete(
+        (r, e) -> {
+          if (e instanceof CancellationException) {
+            cancel();
+            task.cancel(false);
+          }
+        });
+    return result;
+  }
+
+  /** Runs {@link #execute}, completing {@code result}; hands a frozen first send to sendAsync. */
+  private <R> void executeInto(
+      CompletableFuture<R> result, BodyWriter body, boolean repeatable, Transport<R> transport)
+      throws IOException {
+    FirstWrite first = writeFirst(body, transport);
+    boolean handedOff = false;
+    try {
+      if (first.streaming()) {
+        result.complete(afterStream(first, body, repeatable, transport));
+        return;
+      }
+      FrozenBody frozen = frozenReadAhead(first);
+      if (frozen.inFile()) {
+        // Its file is deleted once the response came: not on the thread that completes sendAsync.
+        result.complete(sendFrozenFirst(frozen, repeatable, transport));
+        return;
+      }
+      CompletableFuture<R> sent =
+          transport.sendAsync(OutgoingBody.frozen(frozen, digest(frozen), !repeatable, false));
+      handedOff = true;
+      sent.whenComplete(
+          (response, failure) -> {
+            first.release();
+            if (failure != null) {
+              result.completeExceptionally(unwrap(failure));
+              return;
+            }
+            try {
+              frozenAnswered(transport, response);
+              result.complete(response);
+            } catch (Throwable e) {
+              result.completeExceptionally(e);
+            }
+          });
+    } finally {
+      if (!handedOff) first.release();
+    }
+  }
+
+  /**
+   * Runs the caller's body once into the exchange: read ahead, frozen if it ends within the
+   * read-ahead, streamed past it. Throws the body's own failure as the client would have.
+   */
+  private <R> FirstWrite writeFirst(BodyWriter body, Transport<R> transport) throws IOException {
     requireNonNull(body, "body == null");
     requireNonNull(transport, "transport == null");
     synchronized (this) {
@@ -130,7 +214,7 @@ public final class GuardedExchange {
         lengthDeclared ? FreezeReason.CALLER_LENGTH : guard.freezeBeforeSend(origin);
     long limit = reason != null ? policy.buffering().maxBytes() : policy.prebufferBytes();
     boolean whole = reason == FreezeReason.PREBUFFER || reason == FreezeReason.CALLER_LENGTH;
-    FirstWrite first = new FirstWrite(limit, whole, transport);
+    FirstWrite first = new FirstWrite(limit, whole, reason, transport);
     try {
       body.writeTo(first);
       first.end();
@@ -154,58 +238,42 @@ public final class GuardedExchange {
       }
       // The guard stopped the body (the response came, the wire failed, or a cancel): go on.
     }
-    try {
-      if (!first.streaming()) {
-        FrozenBody frozen = first.freezeReadAhead();
-        guard.bodyFrozen(
-            origin, frozen.contentLength(), reason != null ? reason : FreezeReason.READ_AHEAD);
-        return sendFrozenFirst(frozen, repeatable, transport);
-      }
-      return afterStream(first, body, repeatable, transport);
-    } finally {
-      first.release();
-    }
+    return first;
   }
 
-  /**
-   * Runs {@link #execute} on a thread of the guard's, for clients whose callers must not block: the
-   * caller's body, disk and digests all run there. Canceling the future cancels the exchange.
-   */
-  public <R> CompletableFuture<R> executeAsync(
-      BodyWriter body, boolean repeatable, Transport<R> transport) {
-    requireNonNull(body, "body == null");
-    requireNonNull(transport, "transport == null");
-    CompletableFuture<R> result = new CompletableFuture<>();
-    Future<?> task =
-        LengthGuard.EXECUTOR.submit(
-            () -> {
-              try {
-                result.complete(execute(body, repeatable, transport));
-              } catch (Throwable e) {
-                result.completeExceptionally(e);
-              }
-            });
-    result.whenComplete(
-        (r, e) -> {
-          if (e instanceof CancellationException) {
-            cancel();
-            task.cancel(false);
-          }
-        });
-    return result;
+  /** Freezes a body that ended within the read-ahead, and tells the listener. */
+  private FrozenBody frozenReadAhead(FirstWrite first) throws IOException {
+    FrozenBody frozen = first.freezeReadAhead();
+    guard.bodyFrozen(
+        origin,
+        frozen.contentLength(),
+        first.reason != null ? first.reason : FreezeReason.READ_AHEAD);
+    return frozen;
   }
 
   private <R> R sendFrozenFirst(FrozenBody frozen, boolean repeatable, Transport<R> transport)
       throws IOException {
     try {
       R response = transport.send(OutgoingBody.frozen(frozen, digest(frozen), !repeatable, false));
-      int status = transport.status(response);
-      // RFC 9110 §15.5.12: a 411 to an exact Content-Length cannot be fixed by sending it again.
-      if (status == 411) guard.lengthRefused(answeredBy(transport, response));
+      frozenAnswered(transport, response);
       return response;
     } finally {
       release(frozen);
     }
+  }
+
+  /** Learns from the answer to a body sent with its exact length. */
+  private <R> void frozenAnswered(Transport<R> transport, R response) {
+    // RFC 9110 §15.5.12: a 411 to an exact Content-Length cannot be fixed by sending it again.
+    if (transport.status(response) == 411) guard.lengthRefused(answeredBy(transport, response));
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
   }
 
   private <R> R afterStream(
@@ -421,6 +489,7 @@ public final class GuardedExchange {
   private final class FirstWrite extends OutputStream {
     private final long limit;
     private final boolean prebuffer;
+    final @Nullable FreezeReason reason;
     private final Transport<?> transport;
     private @Nullable SegmentBuffer capture;
     private @Nullable BodyPipe pipe;
@@ -442,9 +511,11 @@ public final class GuardedExchange {
     /** Whether the client wrote the body again from the capture: the wire's count is not its. */
     volatile boolean replayed;
 
-    FirstWrite(long limit, boolean prebuffer, Transport<?> transport) {
+    FirstWrite(
+        long limit, boolean prebuffer, @Nullable FreezeReason reason, Transport<?> transport) {
       this.limit = limit;
       this.prebuffer = prebuffer;
+      this.reason = reason;
       this.transport = transport;
       this.capture = new SegmentBuffer(policy.buffering());
     }

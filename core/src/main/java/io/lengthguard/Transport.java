@@ -1,6 +1,7 @@
 package io.lengthguard;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -11,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * <p>{@link #send} may be called on a thread of the guard's own (while the caller's thread writes a
  * body of unknown length into the exchange), and at most twice per exchange: the first send and the
  * one resend after a 411. The other methods are called on the thread that called {@link
- * GuardedExchange#execute}.
+ * GuardedExchange#execute}, or, after {@link #sendAsync}, on the thread that completes its future.
  *
  * @param <R> the client's response type
  */
@@ -27,6 +28,23 @@ public interface Transport<R> {
    * @throws IOException as the client would: nothing is retried by the guard after one
    */
   R send(OutgoingBody body) throws IOException;
+
+  /**
+   * Sends as {@link #send} does, but returns at once: for a client that sends from an event loop.
+   * {@link GuardedExchange#executeAsync} calls it for the first send of a body frozen in memory, so
+   * that no thread waits for that response; the exchange then decides on it (and tells the
+   * listener) on the thread that completes the future. The default calls {@link #send} and returns
+   * its outcome, complete.
+   *
+   * @return the response once its status is known, or the failure {@link #send} would throw
+   */
+  default CompletableFuture<R> sendAsync(OutgoingBody body) {
+    try {
+      return CompletableFuture.completedFuture(send(body));
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
 
   /** Returns the status code of {@code response}. */
   int status(R response);

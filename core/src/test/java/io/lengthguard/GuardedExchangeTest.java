@@ -504,6 +504,71 @@ class GuardedExchangeTest {
     assertThat(sameThread).hasValue(0);
   }
 
+  @Test
+  void executeAsyncHandsABodyFrozenInMemoryToSendAsyncAndDecidesWhenItsFutureCompletes()
+      throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    byte[] payload = Payloads.bytes(3 * KIB);
+    java.util.concurrent.CompletableFuture<Reply> answer =
+        new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<OutgoingBody> handed =
+        new java.util.concurrent.CompletableFuture<>();
+    Script transport =
+        new Script() {
+          @Override
+          public java.util.concurrent.CompletableFuture<Reply> sendAsync(OutgoingBody body) {
+            handed.complete(body);
+            return answer;
+          }
+        };
+
+    java.util.concurrent.CompletableFuture<Reply> call =
+        guard.exchange(ORIGIN, "POST").executeAsync(new Body(payload), true, transport);
+
+    OutgoingBody body = handed.get(5, TimeUnit.SECONDS);
+    assertThat(body.contentLength()).isEqualTo(payload.length);
+    ByteArrayOutputStream wire = new ByteArrayOutputStream();
+    body.writeTo(wire);
+    assertThat(wire.toByteArray()).isEqualTo(payload);
+    // No thread waits for the answer: the call stays open, its read-ahead still counted.
+    Thread.sleep(50);
+    assertThat(call).isNotDone();
+    assertThat(guard.memoryInUse()).isEqualTo(payload.length);
+
+    answer.complete(new Reply(411, 0));
+
+    assertThat(call.get(5, TimeUnit.SECONDS).status).isEqualTo(411);
+    assertThat(transport.sent).isEmpty(); // send() never ran: a 411 to a length is not resent
+    assertThat(guard.memoryInUse()).isZero();
+    assertThat(events.list)
+        .containsExactly(
+            "bodyFrozen " + ORIGIN + " " + payload.length + " READ_AHEAD",
+            "lengthRequired " + ORIGIN + " true",
+            "gaveUp " + ORIGIN + " LENGTH_REFUSED");
+  }
+
+  @Test
+  void executeAsyncFailsWithTheCauseOfAFailedSendAsync() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    IOException refused = new java.net.ConnectException("refused");
+    Script transport =
+        new Script() {
+          @Override
+          public java.util.concurrent.CompletableFuture<Reply> sendAsync(OutgoingBody body) {
+            return java.util.concurrent.CompletableFuture.<Reply>failedFuture(refused)
+                .thenApply(reply -> reply); // a client's future, wrapped as its stages wrap
+          }
+        };
+
+    java.util.concurrent.CompletableFuture<Reply> call =
+        guard
+            .exchange(ORIGIN, "POST")
+            .executeAsync(new Body(Payloads.bytes(KIB)), false, transport);
+
+    assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS)).hasCause(refused);
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
   /** A caller's body, written in 1000-byte pieces, counting its runs. */
   static final class Body implements BodyWriter {
     final byte[] payload;

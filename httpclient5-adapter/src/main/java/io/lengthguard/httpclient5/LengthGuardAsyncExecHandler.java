@@ -237,6 +237,28 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       Attempt previous = last;
       // A resend goes after the 411's exchange ended: the scope's runtime carries one at a time.
       if (previous != null) previous.awaitEnd();
+      return start(body).awaitHead();
+    }
+
+    /** The first send of a body frozen in memory: the exchange decides on the reactor's thread. */
+    @Override
+    public CompletableFuture<Attempt> sendAsync(OutgoingBody body) {
+      if (last != null) return Transport.super.sendAsync(body);
+      Attempt attempt;
+      try {
+        attempt = start(body);
+      } catch (IOException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+      return attempt.head.handle(
+          (v, failure) -> {
+            if (failure == null) return attempt;
+            throw new CompletionException(Attempt.ioException(failure));
+          });
+    }
+
+    /** Proceeds down the chain with a copy of the caller's request and {@code body}. */
+    private Attempt start(OutgoingBody body) throws IOException {
       if (canceled()) throw new InterruptedIOException("canceled");
       HttpRequest copy = BasicRequestBuilder.copy(request).build();
       FrozenBody frozen = body.frozen();
@@ -270,7 +292,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       } catch (HttpException e) {
         throw new IOException(e);
       }
-      return attempt.awaitHead();
+      return attempt;
     }
 
     private void proceed(HttpRequest copy, @Nullable AsyncEntityProducer sent, Attempt attempt)
@@ -482,14 +504,16 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
         head.get();
         return this;
       } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof IOException) throw (IOException) cause;
-        throw new IOException(cause);
+        throw ioException(e.getCause());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         cancellable.cancel();
         throw new InterruptedIOException("interrupted while waiting for the response");
       }
+    }
+
+    static IOException ioException(Throwable failure) {
+      return failure instanceof IOException ? (IOException) failure : new IOException(failure);
     }
 
     void awaitEnd() throws InterruptedIOException {

@@ -8,6 +8,7 @@ import io.lengthguard.GuardListener;
 import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
 import io.lengthguard.Origin;
+import io.lengthguard.testing.GuardThreads;
 import io.lengthguard.testing.Wire;
 import java.io.IOException;
 import java.util.List;
@@ -218,6 +219,36 @@ class LengthGuardAsyncExecHandlerTest extends GuardContract {
     // body shorter than the caller's reached the server as if whole.
     RecordedRequest seen = server.takeRequest(1, TimeUnit.SECONDS);
     if (seen != null) assertThat(seen.getFailure()).isNotNull();
+  }
+
+  @Test
+  void noGuardThreadWaitsForTheResponseToABodyWithinTheReadAhead() throws Exception {
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public mockwebserver3.MockResponse dispatch(RecordedRequest request) {
+            return new mockwebserver3.MockResponse.Builder()
+                .code(200)
+                .body("ok")
+                .headersDelay(500, TimeUnit.MILLISECONDS)
+                .build();
+          }
+        });
+    byte[] payload = Body.ONE_SHOT.payload(4 * KIB);
+    try (CloseableHttpAsyncClient client = startedClient()) {
+      Future<SimpleHttpResponse> response = post(client, Body.ONE_SHOT.producer(payload));
+      RecordedRequest request = take();
+
+      // The request is on the server, its answer 500 ms away: no thread of the guard's waits for
+      // it (the exchange decides on it on the reactor's thread, when it comes).
+      Thread.sleep(100);
+      assertThat(response).isNotDone();
+      assertThat(GuardThreads.runningIn("awaitHead")).isEmpty();
+
+      assertThat(response.get(5, TimeUnit.SECONDS).getBodyText()).isEqualTo("ok");
+      Wire.assertExactLength(request, payload);
+    }
+    assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
   /** Returns a started client with the guard's default policy, and nothing else configured. */

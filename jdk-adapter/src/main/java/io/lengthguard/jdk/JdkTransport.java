@@ -23,8 +23,9 @@ import org.jspecify.annotations.Nullable;
  * Sends the exchange's bodies through the wrapped client, each in a copy of the caller's request
  * that keeps its every header, timeout, version and expect-continue setting, with the caller's body
  * handler (and push promise handler). A send made for {@code send} uses the client's blocking
- * {@code send}; one made for {@code sendAsync} uses its {@code sendAsync} and waits on the guard's
- * thread, so that canceling the caller's future cancels the client's.
+ * {@code send}; one made for {@code sendAsync} uses its {@code sendAsync}, and canceling the
+ * caller's future cancels the client's. A body frozen before the first send goes with {@link
+ * #sendAsync}, which no thread waits on; a streamed body and a resend wait on the guard's thread.
  */
 final class JdkTransport<T> implements Transport<HttpResponse<T>> {
   static final String CONTENT_DIGEST = "Content-Digest";
@@ -84,11 +85,7 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
         throw interrupted(e);
       }
     }
-    CompletableFuture<HttpResponse<T>> future =
-        pushes == null ? client.sendAsync(copy, handler) : client.sendAsync(copy, handler, pushes);
-    inFlight = future;
-    // A cancel that came before inFlight was set finds nothing to cancel: check again after.
-    if (canceled) future.cancel(true);
+    CompletableFuture<HttpResponse<T>> future = start(copy);
     try {
       return future.get();
     } catch (ExecutionException e) {
@@ -104,6 +101,25 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
     } finally {
       inFlight = null;
     }
+  }
+
+  /**
+   * Sends with the client's {@code sendAsync}, for a call made with {@code sendAsync}: no thread
+   * waits for the response. A call made with {@code send} sends as {@link #send} does.
+   */
+  @Override
+  public CompletableFuture<HttpResponse<T>> sendAsync(OutgoingBody body) {
+    if (!async) return Transport.super.sendAsync(body);
+    return start(copyOf(request, body));
+  }
+
+  private CompletableFuture<HttpResponse<T>> start(HttpRequest copy) {
+    CompletableFuture<HttpResponse<T>> future =
+        pushes == null ? client.sendAsync(copy, handler) : client.sendAsync(copy, handler, pushes);
+    inFlight = future;
+    // A cancel that came before inFlight was set finds nothing to cancel: check again after.
+    if (canceled) future.cancel(true);
+    return future;
   }
 
   /**

@@ -9,6 +9,7 @@ import io.lengthguard.Buffering;
 import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
 import io.lengthguard.Origin;
+import io.lengthguard.testing.GuardThreads;
 import io.lengthguard.testing.Payloads;
 import io.lengthguard.testing.RecordingListener;
 import io.lengthguard.testing.StrictOrigin;
@@ -580,6 +581,38 @@ class LengthGuardHttpClientTest {
     release.countDown();
     assertThat(future.get(30, SECONDS).statusCode()).isEqualTo(200);
     Wire.assertExactLength(take(), payload);
+  }
+
+  @Test
+  void noGuardThreadWaitsForTheResponseToABodyWithinTheReadAhead() throws Exception {
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            return new MockResponse.Builder()
+                .code(200)
+                .body("ok")
+                .headersDelay(500, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .build();
+          }
+        });
+    HttpClient client = guarded(GuardPolicy.defaults());
+    byte[] payload = Payloads.bytes(4 * KIB);
+
+    CompletableFuture<HttpResponse<String>> future =
+        client.sendAsync(
+            post(body("ofInputStream", payload)), HttpResponse.BodyHandlers.ofString());
+    RecordedRequest request = take();
+
+    // The request is on the server, its answer 500 ms away: no thread of the guard's waits for
+    // it (the exchange decides on it on the client's thread, when it comes).
+    Thread.sleep(100);
+    assertThat(future).isNotDone();
+    assertThat(GuardThreads.runningIn(JdkTransport.class.getName())).isEmpty();
+
+    assertThat(future.get(30, SECONDS).body()).isEqualTo("ok");
+    Wire.assertExactLength(request, payload);
+    assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.io.InterruptedIOException;
 import java.net.URI;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -164,8 +165,9 @@ public final class LengthGuardClientHttpConnector implements ClientHttpConnector
   }
 
   /**
-   * Sends each of the exchange's bodies in a new request of the delegate connector, and waits on
-   * the guard's thread for its response.
+   * Sends each of the exchange's bodies in a new request of the delegate connector. A body frozen
+   * before the first send is answered on the connector's thread; a streamed body and a resend wait
+   * on the guard's thread for their response.
    */
   private final class ConnectorTransport implements Transport<Sent> {
     private final CapturedRequest captured;
@@ -178,6 +180,37 @@ public final class LengthGuardClientHttpConnector implements ClientHttpConnector
 
     @Override
     public Sent send(OutgoingBody outgoing) throws IOException {
+      CompletableFuture<ClientHttpResponse> future = connect(outgoing);
+      ClientHttpResponse answer;
+      try {
+        answer = future.get();
+      } catch (ExecutionException e) {
+        throw asIoException(e.getCause());
+      } catch (CancellationException e) {
+        throw new InterruptedIOException("canceled");
+      } catch (InterruptedException e) {
+        future.cancel(true);
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while waiting for the response");
+      }
+      return sent(answer);
+    }
+
+    /** Sends a body frozen before the first send: no thread waits for the response. */
+    @Override
+    public CompletableFuture<Sent> sendAsync(OutgoingBody outgoing) {
+      return connect(outgoing)
+          .thenApply(
+              answer -> {
+                try {
+                  return sent(answer);
+                } catch (IOException e) {
+                  throw new CompletionException(e);
+                }
+              });
+    }
+
+    private CompletableFuture<ClientHttpResponse> connect(OutgoingBody outgoing) {
       Mono<ClientHttpResponse> response =
           delegate.connect(
               captured.getMethod(),
@@ -199,18 +232,10 @@ public final class LengthGuardClientHttpConnector implements ClientHttpConnector
         inFlight = future;
         if (canceled) future.cancel(true);
       }
-      ClientHttpResponse answer;
-      try {
-        answer = future.get();
-      } catch (ExecutionException e) {
-        throw asIoException(e.getCause());
-      } catch (CancellationException e) {
-        throw new InterruptedIOException("canceled");
-      } catch (InterruptedException e) {
-        future.cancel(true);
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while waiting for the response");
-      }
+      return future;
+    }
+
+    private Sent sent(@Nullable ClientHttpResponse answer) throws IOException {
       if (answer == null) throw new IOException("the connector completed without a response");
       if (canceled()) {
         release(answer);

@@ -8,6 +8,7 @@ import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
 import io.lengthguard.LengthGuard;
 import io.lengthguard.Origin;
+import io.lengthguard.testing.GuardThreads;
 import io.lengthguard.testing.Payloads;
 import io.lengthguard.testing.RecordingListener;
 import io.lengthguard.testing.Wire;
@@ -238,6 +239,43 @@ class LengthGuardClientHttpConnectorTest {
     assertThat(kind.post(client, wire.url(), payload, dir)).isEqualTo(200);
 
     wire.assertLearnedThenSentWithLength(payload);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ConnectorKind.class)
+  void noGuardThreadWaitsForTheResponseToABodyWithinTheReadAhead(ConnectorKind connector)
+      throws Exception {
+    wire.answer(
+        new mockwebserver3.MockResponse.Builder()
+            .code(200)
+            .body("ok")
+            .headersDelay(500, java.util.concurrent.TimeUnit.MILLISECONDS)
+            .build());
+    WebClient client =
+        WebClient.builder().clientConnector(guarded(connector, GuardPolicy.defaults())).build();
+    byte[] payload = Payloads.bytes(4 * KIB);
+    ReactiveBodyKind kind = ReactiveBodyKind.INPUT_STREAM_RESOURCE;
+
+    java.util.concurrent.CompletableFuture<Integer> status =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return kind.post(client, wire.url(), payload, dir);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    RecordedRequest request = wire.take();
+
+    // The request is on the server, its answer 500 ms away: no thread of the guard's waits for
+    // it (the exchange decides on it on the connector's thread, when it comes).
+    Thread.sleep(100);
+    assertThat(status).isNotDone();
+    assertThat(GuardThreads.runningIn(LengthGuardClientHttpConnector.class.getName())).isEmpty();
+
+    assertThat(status.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+    Wire.assertExactLength(request, payload);
+    assertThat(wire.requestCount()).isEqualTo(1);
   }
 
   @Test
