@@ -12,19 +12,21 @@ import org.jspecify.annotations.Nullable;
 /**
  * Hands a body of unknown length from the thread that writes it (the caller's, running the caller's
  * body) to the thread that sends it (the client's, writing to the wire): first the bytes read
- * ahead, then the rest as they are written. At most {@value #WINDOW} bytes wait in between, in one
- * ring allocated once per pipe, so a writer faster than the wire waits for it.
+ * ahead, then the rest as they are written. At most {@value #WINDOW} bytes wait in between, so a
+ * writer faster than the wire waits for it. Bytes the exchange keeps anyway, in the capture's
+ * segments, are {@linkplain #lend lent} to the wire as they are; others are copied into one ring,
+ * allocated once per pipe when first needed.
  *
  * <p>The two threads wake each other across half the window, not for every write: a waiting writer
- * resumes once the wire has taken the ring down to half, and a waiting wire resumes once half the
- * ring is queued, on {@link #flush} and at the end, or 10 ms after it began to wait, so that a slow
- * body's bytes never wait long for the rest of the half. Each side copies outside the lock, so
+ * resumes once the wire has taken the queue down to half, and a waiting wire resumes once half the
+ * window is queued, on {@link #flush} and at the end, or 10 ms after it began to wait, so that a
+ * slow body's bytes never wait long for the rest of the half. Each side copies outside the lock, so
  * neither waits for the other's copy. Each wake is a context switch for each side: a 64 KiB window
  * made 512 of them for 16 MiB, which on two cores cost more than the copies (a 16 MiB streamed
  * send, on HttpClient 5, went 1.9 times as fast with 256 KiB).
  *
  * <p>A wire on an event loop, which must never wait, {@linkplain #openSource polls} instead: it
- * takes what is queued, straight from the ring, and is woken by the same events.
+ * takes what is queued, straight from the capture or the ring, and is woken by the same events.
  *
  * <p>Either side may end it: the wire when it failed or a response came ({@link #closeWire}), the
  * writer when the body ended ({@link #finish}) or failed ({@link #failBody}). After the wire
@@ -44,6 +46,13 @@ final class BodyPipe {
   private static final int RUN = 32 * 1024;
 
   private static final int MASK = WINDOW - 1;
+
+  /**
+   * The most runs queued at once. Runs break only where a lent segment ends (every 8 KiB), where
+   * the ring wraps, or between lent and copied bytes, so a full window takes about 34.
+   */
+  private static final int RUNS = 64;
+
   private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -56,12 +65,27 @@ final class BodyPipe {
   private @Nullable MemoryBudget prefixBudget;
   private long prefixReserved;
 
+  /**
+   * What waits for the wire, in order: runs of bytes, each a slice of an array. A lent run is a
+   * slice of the capture's own segments, which nothing writes again (no copy); a copied run is a
+   * slice of the ring. A run that continues the last one extends it.
+   */
+  private final byte[][] runArrays = new byte[RUNS][];
+
+  private final int[] runOffsets = new int[RUNS];
+  private final int[] runLengths = new int[RUNS];
+  private int firstRun;
+  private int runCount;
+
   private byte @Nullable [] ring;
 
-  // Bytes written into the ring since the pipe began, and bytes the wire took from it: the
-  // difference waits in the ring, from index read & MASK on.
+  // Bytes queued since the pipe began, and bytes the wire took of them: the difference waits.
   private long written;
   private long read;
+  // Bytes copied into the ring since the pipe began: the next copy goes at ringWritten & MASK. The
+  // ring's bytes still queued are fewer than the queued bytes, so the room after it is free.
+  private long ringWritten;
+  private boolean writerWaitingForRun;
   private boolean writerWaiting;
   private boolean readerWaiting;
   // Set by a polling wire that found nothing queued; run once, outside the lock, when bytes are.
@@ -113,35 +137,22 @@ final class BodyPipe {
       int n;
       lock.lock();
       try {
-        while (true) {
-          checkAbort();
-          if (wireClosed) return;
-          if (written - read < WINDOW) break;
-          writerWaiting = true;
-          try {
-            await(writable);
-          } finally {
-            writerWaiting = false;
-          }
-        }
+        if (!awaitRoom()) return;
         if (ring == null) ring = new byte[WINDOW];
         buffer = ring;
-        at = (int) (written & MASK);
+        at = (int) (ringWritten & MASK);
         n = (int) Math.min(length, Math.min(WINDOW - (written - read), WINDOW - at));
       } finally {
         lock.unlock();
       }
       // The region [at, at + n) is free and only this thread writes it until it is published.
       System.arraycopy(bytes, offset, buffer, at, n);
-      Runnable wake = null;
+      Runnable wake;
       lock.lock();
       try {
         if (wireClosed) return;
-        written += n;
-        if (written - read >= HALF) {
-          if (readerWaiting) readable.signal();
-          wake = takeWakeup();
-        }
+        ringWritten += n;
+        wake = queue(buffer, at, n);
       } finally {
         lock.unlock();
       }
@@ -149,6 +160,77 @@ final class BodyPipe {
       offset += n;
       length -= n;
     }
+  }
+
+  /**
+   * Queues {@code bytes} themselves for the wire, without a copy; waits while the window is full.
+   * Nothing may write them again: they are the capture's, which only grows.
+   */
+  void lend(byte[] bytes, int offset, int length) throws IOException {
+    while (length > 0) {
+      Runnable wake;
+      int n;
+      lock.lock();
+      try {
+        if (!awaitRoom()) return;
+        n = (int) Math.min(length, WINDOW - (written - read));
+        wake = queue(bytes, offset, n);
+      } finally {
+        lock.unlock();
+      }
+      run(wake);
+      offset += n;
+      length -= n;
+    }
+  }
+
+  /**
+   * Waits, holding the lock, until the window and the run queue have room; returns false if the
+   * wire closed, so that nothing more is queued.
+   */
+  private boolean awaitRoom() throws IOException {
+    while (true) {
+      checkAbort();
+      if (wireClosed) return false;
+      if (written - read >= WINDOW) {
+        writerWaiting = true;
+        try {
+          await(writable);
+        } finally {
+          writerWaiting = false;
+        }
+      } else if (runCount == RUNS) {
+        writerWaitingForRun = true;
+        try {
+          await(writable);
+        } finally {
+          writerWaitingForRun = false;
+        }
+      } else {
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Queues {@code n} bytes of {@code array} from {@code at}, holding the lock and with room for
+   * them, and returns the polled wire's wakeup if it is due.
+   */
+  private @Nullable Runnable queue(byte[] array, int at, int n) {
+    int last = (firstRun + runCount - 1) & (RUNS - 1);
+    if (runCount > 0 && runArrays[last] == array && runOffsets[last] + runLengths[last] == at) {
+      runLengths[last] += n;
+    } else {
+      int next = (firstRun + runCount) & (RUNS - 1);
+      runArrays[next] = array;
+      runOffsets[next] = at;
+      runLengths[next] = n;
+      runCount++;
+    }
+    written += n;
+    if (written - read < HALF) return null;
+    if (readerWaiting) readable.signal();
+    return takeWakeup();
   }
 
   /** Passes what was written so far to the wire, however little. */
@@ -289,6 +371,8 @@ final class BodyPipe {
       wireClosed = true;
       ring = null;
       read = written;
+      java.util.Arrays.fill(runArrays, null);
+      runCount = 0;
       closing = prefix;
       prefix = null;
       endPrefix();
@@ -340,10 +424,10 @@ final class BodyPipe {
   }
 
   /**
-   * Hands {@code sink} what is queued now, in runs straight from the ring, until it is empty or the
-   * sink takes less than it was offered; never waits. When nothing is queued, {@code wake} runs
-   * once bytes are (half the window, a flush, the end or a failure of the body). Returns true at
-   * the end of the body.
+   * Hands {@code sink} what is queued now, in runs straight from the capture or the ring, until it
+   * is empty or the sink takes less than it was offered; never waits. When nothing is queued,
+   * {@code wake} runs once bytes are (half the window, a flush, the end or a failure of the body).
+   * Returns true at the end of the body.
    */
   private boolean poll(OutgoingBody.Sink sink, Runnable wake) throws IOException {
     while (true) {
@@ -362,9 +446,9 @@ final class BodyPipe {
           wakeup = wake;
           return false;
         }
-        buffer = ring;
-        at = (int) (read & MASK);
-        n = (int) Math.min(queued, WINDOW - at);
+        buffer = runArrays[firstRun];
+        at = runOffsets[firstRun];
+        n = runLengths[firstRun];
       } finally {
         lock.unlock();
       }
@@ -430,9 +514,9 @@ final class BodyPipe {
         if (wireClosed) throw new IOException("the request's body was abandoned");
         long queued = written - read;
         if (queued > 0) {
-          runBuffer = ring;
-          runAt = (int) (read & MASK);
-          return (int) Math.min(Math.min(queued, max), WINDOW - runAt);
+          runBuffer = runArrays[firstRun];
+          runAt = runOffsets[firstRun];
+          return Math.min(runLengths[firstRun], max);
         }
         if (finished) {
           if (bodyFailure == null) return -1;
@@ -452,6 +536,22 @@ final class BodyPipe {
     }
   }
 
+  /**
+   * Returns how many bytes, at most {@code max}, lie queued in one run from {@link #runAt} in
+   * {@link #runBuffer}, or 0 if none are queued now; never waits.
+   */
+  private int queuedRun(int max) {
+    lock.lock();
+    try {
+      if (wireClosed || written == read) return 0;
+      runBuffer = runArrays[firstRun];
+      runAt = runOffsets[firstRun];
+      return Math.min(runLengths[firstRun], max);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Counts {@code n} bytes of the read-ahead the wire took. */
   private void took(long n) {
     lock.lock();
@@ -462,13 +562,20 @@ final class BodyPipe {
     }
   }
 
-  /** Counts {@code n} bytes of the ring the wire took, and frees their room for the writer. */
+  /** Counts {@code n} bytes of the first run the wire took, and frees their room for the writer. */
   private void tookRun(int n) {
     lock.lock();
     try {
       taken += n;
       if (wireClosed) return;
       read += n;
+      runOffsets[firstRun] += n;
+      if ((runLengths[firstRun] -= n) == 0) {
+        runArrays[firstRun] = null;
+        firstRun = (firstRun + 1) & (RUNS - 1);
+        runCount--;
+        if (writerWaitingForRun) writable.signal();
+      }
       if (writerWaiting && written - read <= HALF) writable.signal();
     } finally {
       lock.unlock();
@@ -506,9 +613,9 @@ final class BodyPipe {
   }
 
   /**
-   * The pipe for a client that sends from an event loop: the read-ahead, then the ring. Its methods
-   * hold its monitor, so that a close from another thread never meets a read of the read-ahead;
-   * none of them waits.
+   * The pipe for a client that sends from an event loop: the read-ahead, then the queued runs. Its
+   * methods hold its monitor, so that a close from another thread never meets a read of the
+   * read-ahead; none of them waits.
    */
   private final class PolledSource implements OutgoingBody.Source {
     private @Nullable InputStream head = takePrefix();
@@ -623,9 +730,15 @@ final class BodyPipe {
           ended = true;
           return -1;
         }
-        System.arraycopy(runBuffer, runAt, b, off, n);
-        tookRun(n);
-        return n;
+        int total = 0;
+        do {
+          System.arraycopy(runBuffer, runAt, b, off + total, n);
+          tookRun(n);
+          total += n;
+          // Fill the rest from runs queued now, without waiting: a client that reads into a new
+          // array each time (java.net.http's ofInputStream) gets it full, not one run's worth.
+        } while (total < len && (n = queuedRun(len - total)) > 0);
+        return total;
       } catch (IOException | RuntimeException e) {
         closeWire();
         throw e;

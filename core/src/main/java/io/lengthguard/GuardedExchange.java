@@ -552,7 +552,7 @@ public final class GuardedExchange {
       BodyPipe wire = pipe;
       count += length;
       crc.update(bytes, offset, length);
-      keep(bytes, offset, length);
+      SegmentBuffer kept = keep(bytes, offset, length);
       if (wire.wireClosed()) {
         // The response came or the wire failed: read on only while a resend may need the bytes.
         int status = wire.status();
@@ -562,7 +562,12 @@ public final class GuardedExchange {
         return;
       }
       try {
-        wire.write(bytes, offset, length);
+        // Bytes the capture holds in memory go to the wire as they are: no copy of them.
+        if (kept != null) {
+          kept.lendLast(length, wire);
+        } else {
+          wire.write(bytes, offset, length);
+        }
       } catch (IOException e) {
         stopped = true;
         throw e;
@@ -634,18 +639,23 @@ public final class GuardedExchange {
       if (!held.inMemory() && reserved > 0) giveBack();
     }
 
-    private void keep(byte[] bytes, int offset, int length) {
+    /**
+     * Copies the bytes into the capture, if one is kept; returns the capture if it holds them in
+     * memory, else null.
+     */
+    private @Nullable SegmentBuffer keep(byte[] bytes, int offset, int length) {
       SegmentBuffer held = capture;
-      if (held == null) return;
+      if (held == null) return null;
       if (!reserve(held, length)) {
         overBudget = true;
         guard.overBudget(origin);
         dropCapture();
-        return;
+        return null;
       }
       try {
         held.write(bytes, offset, length);
         settle(held);
+        return held.inMemory() ? held : null;
       } catch (BodyTooLargeException e) {
         overflowed = true;
         dropCapture();
@@ -654,6 +664,7 @@ public final class GuardedExchange {
         captureFailure = e;
         dropCapture();
       }
+      return null;
     }
 
     /** Drops the capture, deleting a spill file, and gives its bytes back to the budget. */
@@ -694,7 +705,12 @@ public final class GuardedExchange {
       pipe = wire;
       GuardedExchange.this.pipe = wire;
       // What was read ahead is then only the wire's, on its way out: it counts until sent.
-      if (noCopy) dropCapture();
+      if (noCopy) {
+        dropCapture();
+      } else {
+        // The capture's segments go to the wire as they are: in pieces as large as it takes.
+        held.segmentSize(SegmentBuffer.STREAMED_SEGMENT_SIZE);
+      }
       if (canceled) wire.abort(new InterruptedIOException("canceled"));
       OutgoingBody outgoing = OutgoingBody.streamed(wire, policy.expectContinue(), this::replay);
       Transport<Object> t = (Transport<Object>) transport;

@@ -224,6 +224,104 @@ class BodyPipeTest {
 
   @Test
   @Timeout(10)
+  void aWriterOfManyShortRunsWaitsForRoomInTheQueueAndLosesNoByte() throws Exception {
+    BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
+    byte[] payload = Payloads.bytes(1000);
+    // Lent and copied bytes in turn: no run continues the one before it.
+    CompletableFuture<Void> writer =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                for (int i = 0; i < payload.length; i++) {
+                  if (i % 2 == 0) {
+                    pipe.lend(payload, i, 1);
+                  } else {
+                    pipe.write(payload, i, 1);
+                  }
+                }
+                pipe.finish();
+              } catch (IOException e) {
+                pipe.failBody(e);
+              }
+            });
+
+    // Far under the window, but more runs than the queue holds: the writer waits for the wire.
+    Thread.sleep(100);
+    assertThat(writer).isNotDone();
+    byte[] received;
+    try (InputStream in = pipe.openStream()) {
+      received = in.readAllBytes();
+    }
+
+    writer.get(5, TimeUnit.SECONDS);
+    assertThat(received).isEqualTo(payload);
+  }
+
+  @Test
+  @Timeout(20)
+  void bytesLentFromTheCapturesSegmentsArriveExactAndTheCaptureFreezesThem() throws Exception {
+    for (long seed = 0; seed < 4; seed++) {
+      byte[] payload = Payloads.bytes(2 * 1024 * KIB + 7, seed);
+      SegmentBuffer capture = new SegmentBuffer(Buffering.inMemory(payload.length));
+      BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
+      SplittableRandom random = new SplittableRandom(seed);
+      CompletableFuture<Void> writer =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  for (int i = 0; i < payload.length; ) {
+                    // 8 KiB segments for the first MiB (the read-ahead's), 32 KiB ones after.
+                    if (i >= 1024 * KIB) capture.segmentSize(SegmentBuffer.STREAMED_SEGMENT_SIZE);
+                    int n =
+                        Math.min(
+                            1 + random.nextInt(random.nextBoolean() ? 16 : 80 * KIB),
+                            payload.length - i);
+                    capture.write(payload, i, n);
+                    capture.lendLast(n, pipe);
+                    i += n;
+                  }
+                  pipe.finish();
+                } catch (IOException e) {
+                  pipe.failBody(e);
+                }
+              });
+
+      ByteArrayOutputStream received = new ByteArrayOutputStream();
+      pipe.drainTo(received);
+
+      writer.get(10, TimeUnit.SECONDS);
+      assertThat(received.toByteArray()).isEqualTo(payload);
+      try (FrozenBody frozen = capture.freeze()) {
+        assertThat(frozen.toByteArray()).isEqualTo(payload);
+      }
+    }
+  }
+
+  @Test
+  @Timeout(10)
+  void aPulledReadTakesEveryRunQueuedNow() throws Exception {
+    BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
+    byte[] first = Payloads.bytes(8 * KIB, 1);
+    byte[] second = Payloads.bytes(8 * KIB, 2);
+    pipe.lend(first, 0, first.length);
+    pipe.lend(second, 0, second.length);
+    pipe.write(first, 0, 100);
+    pipe.finish();
+
+    try (InputStream in = pipe.openStream()) {
+      byte[] buffer = new byte[64 * KIB];
+      assertThat(in.read(buffer, 0, buffer.length)).isEqualTo(16 * KIB + 100);
+      ByteArrayOutputStream expected = new ByteArrayOutputStream();
+      expected.write(first);
+      expected.write(second);
+      expected.write(first, 0, 100);
+      assertThat(java.util.Arrays.copyOf(buffer, 16 * KIB + 100)).isEqualTo(expected.toByteArray());
+      assertThat(in.read(buffer, 0, buffer.length)).isEqualTo(-1);
+    }
+  }
+
+  @Test
+  @Timeout(10)
   void flushWakesAWaitingWireWithWhatWasWrittenBeforeTheBodyEnds() throws Exception {
     BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
     InputStream in = pipe.openStream();
@@ -404,7 +502,12 @@ class BodyPipeTest {
                     default -> 1 + random.nextInt(200 * KIB);
                   };
               n = Math.min(n, payload.length - i);
-              pipe.write(payload, i, n);
+              // Lent (the payload is never written again) or copied, in runs of either kind.
+              if (random.nextBoolean()) {
+                pipe.lend(payload, i, n);
+              } else {
+                pipe.write(payload, i, n);
+              }
               if (random.nextInt(16) == 0) pipe.flush();
               i += n;
             }
