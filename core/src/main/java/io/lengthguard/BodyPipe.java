@@ -434,6 +434,7 @@ final class BodyPipe {
       byte[] buffer;
       int at;
       int n;
+      boolean lent;
       lock.lock();
       try {
         if (wireClosed) throw new IOException("the request's body was abandoned");
@@ -449,10 +450,13 @@ final class BodyPipe {
         buffer = runArrays[firstRun];
         at = runOffsets[firstRun];
         n = runLengths[firstRun];
+        lent = buffer != ring;
       } finally {
         lock.unlock();
       }
-      int took = Checks.requireTaken(sink.write(buffer, at, n), n);
+      // Runs not in the ring are the capture's: the sink may keep them as they are.
+      int took =
+          Checks.requireTaken(lent ? sink.lend(buffer, at, n) : sink.write(buffer, at, n), n);
       if (took > 0) tookRun(took);
       if (took < n) return false;
     }

@@ -609,14 +609,14 @@ public final class FrozenBody implements Closeable {
     }
 
     /**
-     * Offers {@code sink} the rest of the current segment itself, no intermediate buffer; returns
+     * Lends {@code sink} the rest of the current segment itself, no intermediate buffer; returns
      * how many bytes it took, or -1 at the end.
      */
     int offerTo(OutgoingBody.Sink sink) throws IOException {
       if (remaining == 0) return -1;
       byte[] segment = segments[index];
       int n = (int) Math.min(segment.length - position, remaining);
-      int took = Checks.requireTaken(sink.write(segment, position, n), n);
+      int took = Checks.requireTaken(sink.lend(segment, position, n), n);
       advance(took);
       return took;
     }

@@ -153,8 +153,20 @@ public final class OutgoingBody {
    */
   @FunctionalInterface
   public interface Sink {
-    /** Takes up to {@code length} bytes from {@code bytes} at {@code offset}; returns how many. */
+    /**
+     * Takes up to {@code length} bytes from {@code bytes} at {@code offset}; returns how many. The
+     * array is the source's again once this returns: copy what is kept.
+     */
     int write(byte[] bytes, int offset, int length) throws IOException;
+
+    /**
+     * Takes up to {@code length} bytes that nothing writes again (the guard's own copy of the
+     * body): a sink may keep them, and send them later, without a copy. It must not change them.
+     * The default {@linkplain #write writes} them.
+     */
+    default int lend(byte[] bytes, int offset, int length) throws IOException {
+      return write(bytes, offset, length);
+    }
   }
 
   /**

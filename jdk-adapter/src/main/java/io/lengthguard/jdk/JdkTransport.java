@@ -5,7 +5,6 @@ import io.lengthguard.Origin;
 import io.lengthguard.OutgoingBody;
 import io.lengthguard.Transport;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +15,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -132,9 +130,7 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
     // A publisher of known length goes with Content-Length (HTTP/1.1) or content-length (h2); one
     // of unknown length goes chunked on HTTP/1.1 and without a length on h2.
     HttpRequest.BodyPublisher publisher =
-        frozen != null
-            ? FrozenBodyPublisher.of(frozen)
-            : HttpRequest.BodyPublishers.ofInputStream(new BodyStreams(body));
+        frozen != null ? FrozenBodyPublisher.of(frozen) : new StreamedBodyPublisher(body);
     HttpRequest.Builder builder =
         HttpRequest.newBuilder(request, (name, value) -> true).method(request.method(), publisher);
     // RFC 9110 §10.1.1: a server that wants a length answers 411 instead of 100 (Continue), before
@@ -203,44 +199,6 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
     if (cause instanceof RuntimeException) throw (RuntimeException) cause;
     if (cause instanceof Error) throw (Error) cause;
     return new IOException(cause);
-  }
-
-  /**
-   * The streamed body as the stream {@code ofInputStream} reads. The client subscribes a publisher
-   * again for a redirect, an authentication or a retry of its own: the first subscription reads the
-   * body as the caller writes it, a later one the same bytes from the guard's copy. Where the guard
-   * kept no copy, that subscription fails with the guard's {@code IOException} rather than send
-   * other bytes.
-   */
-  private static final class BodyStreams implements Supplier<InputStream> {
-    private final OutgoingBody body;
-
-    BodyStreams(OutgoingBody body) {
-      this.body = body;
-    }
-
-    @Override
-    public InputStream get() {
-      try {
-        return body.openStream();
-      } catch (IOException e) {
-        return failing(e);
-      }
-    }
-
-    private static InputStream failing(IOException failure) {
-      return new InputStream() {
-        @Override
-        public int read() throws IOException {
-          throw failure;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-          throw failure;
-        }
-      };
-    }
   }
 
   /** Cancels a response body publisher at once: the body is not wanted. */
