@@ -2,9 +2,10 @@ package io.lengthguard;
 
 /**
  * Receives the guard's events. Every method has an empty default, so a listener overrides only what
- * it needs. Methods are called on the thread that runs the exchange (the caller's, or one of the
- * guard's own for async clients), so they should return quickly; an exception thrown by a listener
- * is logged and otherwise ignored.
+ * it needs. Methods are called on the thread that runs the exchange: the caller's, one of the
+ * guard's own for async clients, or, for the answer to an async client's body sent with its length,
+ * the client's own I/O thread that brought it. They must return quickly; an exception thrown by a
+ * listener is logged and otherwise ignored.
  *
  * <p>The same events also go to the {@code System.Logger} named {@code io.lengthguard}, with sizes
  * and origins only, never body bytes.

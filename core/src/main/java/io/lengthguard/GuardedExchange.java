@@ -187,12 +187,21 @@ public final class GuardedExchange {
               result.completeExceptionally(unwrap(failure));
               return;
             }
+            if (result.isCancelled()) {
+              transport.discard(response); // the caller gave the call up: nobody takes it
+              return;
+            }
             try {
               frozenAnswered(transport, response);
               result.complete(response);
             } catch (Throwable e) {
               result.completeExceptionally(e);
             }
+          });
+      // Canceling the caller's future cancels the client's send, as for a send that blocks.
+      result.whenComplete(
+          (r, e) -> {
+            if (e instanceof CancellationException) sent.cancel(true);
           });
     } finally {
       if (!handedOff) first.release();

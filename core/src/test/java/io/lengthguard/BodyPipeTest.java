@@ -227,23 +227,7 @@ class BodyPipeTest {
   void aWriterOfManyShortRunsWaitsForRoomInTheQueueAndLosesNoByte() throws Exception {
     BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
     byte[] payload = Payloads.bytes(1000);
-    // Lent and copied bytes in turn: no run continues the one before it.
-    CompletableFuture<Void> writer =
-        CompletableFuture.runAsync(
-            () -> {
-              try {
-                for (int i = 0; i < payload.length; i++) {
-                  if (i % 2 == 0) {
-                    pipe.lend(payload, i, 1);
-                  } else {
-                    pipe.write(payload, i, 1);
-                  }
-                }
-                pipe.finish();
-              } catch (IOException e) {
-                pipe.failBody(e);
-              }
-            });
+    CompletableFuture<Void> writer = writeInShortRuns(pipe, payload);
 
     // Far under the window, but more runs than the queue holds: the writer waits for the wire.
     Thread.sleep(100);
@@ -255,6 +239,31 @@ class BodyPipeTest {
 
     writer.get(5, TimeUnit.SECONDS);
     assertThat(received).isEqualTo(payload);
+  }
+
+  @Test
+  @Timeout(10)
+  void aPolledWireIsWokenWhenManyShortRunsFillTheQueue() throws Exception {
+    BodyPipe pipe = new BodyPipe(InputStream.nullInputStream(), 0);
+    byte[] payload = Payloads.bytes(1000);
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    Semaphore woken = new Semaphore(0);
+    try (OutgoingBody.Source source = pipe.openSource()) {
+      // Never flushed, far under half the window.
+      CompletableFuture<Void> writer = writeInShortRuns(pipe, payload);
+
+      while (!source.writeTo(
+          (b, off, len) -> {
+            received.write(b, off, len);
+            return len;
+          },
+          woken::release)) {
+        assertThat(woken.tryAcquire(5, TimeUnit.SECONDS)).as("woken with bytes queued").isTrue();
+      }
+
+      writer.get(5, TimeUnit.SECONDS);
+    }
+    assertThat(received.toByteArray()).isEqualTo(payload);
   }
 
   @Test
@@ -487,6 +496,25 @@ class BodyPipeTest {
   }
 
   /** Writes {@code payload} from {@code from} on, in pieces of 1 byte to 200 KiB, then ends it. */
+  /** Writes {@code payload} a byte at a time, lent and copied in turn: no run continues another. */
+  private static CompletableFuture<Void> writeInShortRuns(BodyPipe pipe, byte[] payload) {
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            for (int i = 0; i < payload.length; i++) {
+              if (i % 2 == 0) {
+                pipe.lend(payload, i, 1);
+              } else {
+                pipe.write(payload, i, 1);
+              }
+            }
+            pipe.finish();
+          } catch (IOException e) {
+            pipe.failBody(e);
+          }
+        });
+  }
+
   private static CompletableFuture<Void> writeInRandomPieces(
       BodyPipe pipe, byte[] payload, int from, long seed) {
     return CompletableFuture.runAsync(

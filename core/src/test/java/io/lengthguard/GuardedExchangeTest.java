@@ -548,6 +548,58 @@ class GuardedExchangeTest {
   }
 
   @Test
+  void cancelingExecuteAsyncCancelsTheSendItHandedOffAndDiscardsALateAnswer() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    java.util.concurrent.CompletableFuture<Reply> cancellable =
+        new java.util.concurrent.CompletableFuture<>();
+    // A client whose send cannot be canceled any more: its answer comes all the same.
+    java.util.concurrent.CompletableFuture<Reply> stubborn =
+        new java.util.concurrent.CompletableFuture<>() {
+          @Override
+          public boolean cancel(boolean mayInterruptIfRunning) {
+            return false;
+          }
+        };
+    BlockingQueue<java.util.concurrent.CompletableFuture<Reply>> answers =
+        new ArrayBlockingQueue<>(2);
+    answers.add(cancellable);
+    answers.add(stubborn);
+    CountDownLatch handed = new CountDownLatch(2);
+    Script transport =
+        new Script() {
+          @Override
+          public java.util.concurrent.CompletableFuture<Reply> sendAsync(OutgoingBody body) {
+            handed.countDown();
+            return answers.remove();
+          }
+        };
+
+    java.util.concurrent.CompletableFuture<Reply> first =
+        guard
+            .exchange(ORIGIN, "POST")
+            .executeAsync(new Body(Payloads.bytes(KIB)), false, transport);
+    java.util.concurrent.CompletableFuture<Reply> second =
+        guard
+            .exchange(ORIGIN, "POST")
+            .executeAsync(new Body(Payloads.bytes(KIB)), false, transport);
+    assertThat(handed.await(5, TimeUnit.SECONDS)).isTrue();
+    first.cancel(true);
+    second.cancel(true);
+
+    assertThat(cancellable).isCancelled();
+    stubborn.complete(new Reply(200, 7));
+    // Decided on the thread that completes the answer, or, if the exchange had not yet asked for
+    // it, on the guard's once it does.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while ((transport.discarded.isEmpty() || guard.memoryInUse() > 0)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    assertThat(transport.discarded).containsExactly(7);
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
   void executeAsyncFailsWithTheCauseOfAFailedSendAsync() throws Exception {
     LengthGuard guard = LengthGuard.create(policy().build());
     IOException refused = new java.net.ConnectException("refused");

@@ -456,7 +456,10 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       return body;
     }
 
-    /** Hands the caller a response without a body, on a thread of the guard's. */
+    /**
+     * Hands the caller a response without a body, once the exchange reported: on the guard's thread
+     * that decided on it, or on the reactor's for a body sent with its length.
+     */
     private void forwardHead() {
       try {
         transport.callback.handleResponse(response, null);

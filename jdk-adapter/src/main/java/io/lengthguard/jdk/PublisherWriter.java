@@ -25,6 +25,9 @@ final class PublisherWriter implements BodyWriter {
   static final int DEMAND = 4;
   private static final int COPY_BYTES = 8 * 1024;
 
+  /** What {@code take} returns when the publisher has published nothing more yet. */
+  private static final ByteBuffer PENDING = ByteBuffer.allocate(0);
+
   private final HttpRequest.BodyPublisher publisher;
   private final @Nullable Duration timeout;
   private volatile boolean canceled;
@@ -134,7 +137,15 @@ final class PublisherWriter implements BodyWriter {
         s.request(DEMAND);
         byte[] copy = null;
         ByteBuffer next;
-        while ((next = take()) != null) {
+        while (true) {
+          next = take(false);
+          if (next == PENDING) {
+            // The publisher is slower than the wire: what it published so far goes out now, as
+            // the client would send each buffer, before waiting for more.
+            out.flush();
+            next = take(true);
+          }
+          if (next == null) break;
           if (next.hasArray()) {
             out.write(next.array(), next.arrayOffset() + next.position(), next.remaining());
           } else {
@@ -169,8 +180,11 @@ final class PublisherWriter implements BodyWriter {
       }
     }
 
-    /** Returns the next buffer, or null at the end; throws the publisher's failure. */
-    private @Nullable ByteBuffer take() throws IOException {
+    /**
+     * Returns the next buffer, or null at the end; throws the publisher's failure. Waits for it if
+     * {@code wait}, else returns {@link #PENDING} if there is none yet.
+     */
+    private @Nullable ByteBuffer take(boolean wait) throws IOException {
       lock.lock();
       try {
         long left = waitNanos();
@@ -179,6 +193,7 @@ final class PublisherWriter implements BodyWriter {
           if (next != null) return next;
           if (failure != null) throw failure(failure);
           if (complete) return null;
+          if (!wait) return PENDING;
           left = await(left);
         }
       } finally {

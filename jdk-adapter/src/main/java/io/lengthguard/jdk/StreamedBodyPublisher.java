@@ -124,8 +124,10 @@ final class StreamedBodyPublisher implements HttpRequest.BodyPublisher {
               break; // the wake comes once bytes are queued
             }
           }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
+          // The body failed, or the subscriber threw: the source closes, the writer stops waiting.
           fail(e);
+          if (e instanceof Error) throw (Error) e;
         }
       } while (pending.decrementAndGet() != 0);
     }
