@@ -317,9 +317,15 @@ class LengthGuardHttpClientTest {
       response =
           client.send(post(body("ofInputStream", payload)), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      // The client lost the 411 to its failed write: nothing reached the origin but a head.
+      // Nothing reached the origin but the first request, and the failure is the caller's to see.
       assertThat(server.getRequestCount()).isEqualTo(1);
-      assertThat(listener.events()).isEmpty();
+      if (!listener.events().isEmpty()) {
+        // The client kept the 411's connection, which the origin closed, and sent the resend on
+        // it: the JDK gives no way to close a connection, and does not retry a POST on one that
+        // went stale. The resend reached nothing.
+        assertThat(listener.events()).containsExactlyElementsOf(resentAfter411(size).subList(0, 3));
+      }
+      // Else the client lost the 411 to its failed write, and the guard heard nothing.
       return;
     }
     assertThat(response.statusCode()).isEqualTo(200);
