@@ -453,8 +453,7 @@ final class BodyPipe {
       lock.lock();
       try {
         if (wireClosed) throw new IOException("the request's body was abandoned");
-        long queued = written - read;
-        if (queued == 0) {
+        if (written == read) {
           if (finished) {
             if (bodyFailure == null) return true;
             throw bodyFailure();
@@ -462,9 +461,9 @@ final class BodyPipe {
           wakeup = wake;
           return false;
         }
-        buffer = runArrays[firstRun];
-        at = runOffsets[firstRun];
-        n = runLengths[firstRun];
+        n = firstRun(Integer.MAX_VALUE);
+        buffer = runBuffer;
+        at = runAt;
         lent = buffer != ring;
       } finally {
         lock.unlock();
@@ -532,11 +531,7 @@ final class BodyPipe {
       while (true) {
         if (wireClosed) throw new IOException("the request's body was abandoned");
         long queued = written - read;
-        if (queued > 0) {
-          runBuffer = runArrays[firstRun];
-          runAt = runOffsets[firstRun];
-          return Math.min(runLengths[firstRun], max);
-        }
+        if (queued > 0) return firstRun(max);
         if (finished) {
           if (bodyFailure == null) return -1;
           throw bodyFailure();
@@ -562,13 +557,20 @@ final class BodyPipe {
   private int queuedRun(int max) {
     lock.lock();
     try {
-      if (wireClosed || written == read) return 0;
-      runBuffer = runArrays[firstRun];
-      runAt = runOffsets[firstRun];
-      return Math.min(runLengths[firstRun], max);
+      return wireClosed || written == read ? 0 : firstRun(max);
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Points {@link #runBuffer} and {@link #runAt} at the first queued run, holding the lock with
+   * bytes queued; returns how many of its bytes, at most {@code max}, the wire may take.
+   */
+  private int firstRun(int max) {
+    runBuffer = runArrays[firstRun];
+    runAt = runOffsets[firstRun];
+    return Math.min(runLengths[firstRun], max);
   }
 
   /** Counts {@code n} bytes of the read-ahead the wire took. */
