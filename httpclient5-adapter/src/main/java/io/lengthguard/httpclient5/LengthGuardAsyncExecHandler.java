@@ -273,7 +273,8 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
                     frozen,
                     producer.getContentType(),
                     producer.getContentEncoding(),
-                    body.isOneShot());
+                    body.isOneShot(),
+                    !scope.route.isSecure());
       } else {
         // A body streamed past the read-ahead always asks for 100 (Continue) first (RFC 9110
         // §10.1.1): a server that answers 411 and closes without reading the body (haproxy) does

@@ -33,6 +33,56 @@ class FrozenEntityProducerTest {
     assertThat(producer.available()).isZero();
   }
 
+  @Property(tries = 50)
+  void gathersExactlyTheFrozenBytesWhateverTheChannelTakes(
+      @ForAll @IntRange(min = 0, max = 300_000) int size,
+      @ForAll @IntRange(min = 1, max = 70_000) int maxPerWrite)
+      throws IOException {
+    byte[] payload = Payloads.bytes(size);
+    // Read from a stream: held in 8 KiB segments, gathered into writes of up to 64 KiB.
+    FrozenBody body = FrozenBody.read(new ByteArrayInputStream(payload), 1 << 20);
+    FrozenEntityProducer producer = FrozenEntityProducer.of(body, null, null, false, true);
+
+    for (int send = 0; send < 2; send++) {
+      RecordingChannel channel = new RecordingChannel(maxPerWrite);
+      while (channel.ends == 0) producer.produce(channel);
+
+      assertThat(channel.bytes()).isEqualTo(payload);
+      assertThat(channel.ends).isEqualTo(1);
+      assertThat(producer.available()).isZero();
+      producer.releaseResources();
+    }
+  }
+
+  @Test
+  void gathersASegmentedBodyIntoDirectWritesOf64Kib() throws IOException {
+    byte[] payload = Payloads.bytes(200_000);
+    FrozenBody body = FrozenBody.read(new ByteArrayInputStream(payload), 1 << 20);
+    FrozenEntityProducer producer = FrozenEntityProducer.of(body, null, null, false, true);
+    RecordingChannel channel = new RecordingChannel(Integer.MAX_VALUE);
+
+    producer.produce(channel);
+
+    assertThat(channel.bytes()).isEqualTo(payload);
+    assertThat(channel.writes).containsExactly(65_536, 65_536, 65_536, 3_392);
+    assertThat(channel.directWrites).isEqualTo(4);
+    assertThat(channel.ends).isEqualTo(1);
+  }
+
+  @Test
+  void withoutGatheringWritesEachSegmentAsItIs() throws IOException {
+    byte[] payload = Payloads.bytes(20_000);
+    FrozenBody body = FrozenBody.read(new ByteArrayInputStream(payload), 1 << 20);
+    FrozenEntityProducer producer = FrozenEntityProducer.of(body, null);
+    RecordingChannel channel = new RecordingChannel(Integer.MAX_VALUE);
+
+    producer.produce(channel);
+
+    assertThat(channel.bytes()).isEqualTo(payload);
+    assertThat(channel.writes).containsExactly(8_192, 8_192, 3_616);
+    assertThat(channel.directWrites).isZero();
+  }
+
   @Test
   void releaseResourcesRewindsForTheNextSend() throws IOException {
     byte[] payload = Payloads.bytes(50_000);

@@ -12,6 +12,8 @@ final class RecordingChannel implements DataStreamChannel {
   private final ByteArrayOutputStream taken = new ByteArrayOutputStream();
   int ends;
   int outputRequests;
+  final java.util.List<Integer> writes = new java.util.ArrayList<>();
+  int directWrites;
 
   RecordingChannel(int maxPerWrite) {
     this.maxPerWrite = maxPerWrite;
@@ -25,6 +27,8 @@ final class RecordingChannel implements DataStreamChannel {
   @Override
   public int write(ByteBuffer src) {
     int n = Math.min(src.remaining(), maxPerWrite);
+    writes.add(src.remaining());
+    if (src.isDirect()) directWrites++;
     for (int i = 0; i < n; i++) taken.write(src.get());
     return n;
   }
