@@ -27,6 +27,9 @@ public final class FrozenEntityProducer implements AsyncEntityProducer {
   /** The most one gathered write carries. */
   static final int GATHER_BYTES = 64 * 1024;
 
+  /** The least a gathered write offers, after a channel took less than it was offered. */
+  private static final int MIN_GATHER_BYTES = 8 * 1024;
+
   /**
    * Per I/O thread, the buffer a body held in several arrays is gathered into for one socket write.
    * It is direct: the socket writes a heap buffer through a copy into a direct one of its own, so
@@ -42,6 +45,7 @@ public final class FrozenEntityProducer implements AsyncEntityProducer {
   private final boolean gather;
 
   private @Nullable List<ByteBuffer> buffers;
+  private int gatherBytes = GATHER_BYTES;
   private int index;
   private long written;
   private boolean ended;
@@ -161,8 +165,10 @@ public final class FrozenEntityProducer implements AsyncEntityProducer {
    */
   private boolean writeGathered(DataStreamChannel channel, List<ByteBuffer> views)
       throws IOException {
+    while (index < views.size() && !views.get(index).hasRemaining()) index++;
+    if (index == views.size()) return true;
     ByteBuffer gathered = GATHER.get();
-    gathered.clear();
+    gathered.clear().limit(gatherBytes);
     for (int i = index; i < views.size() && gathered.hasRemaining(); i++) {
       ByteBuffer view = views.get(i);
       int position = view.position();
@@ -175,6 +181,9 @@ public final class FrozenEntityProducer implements AsyncEntityProducer {
     int filled = gathered.remaining();
     int taken = channel.write(gathered);
     written += taken;
+    // A channel that takes less (an HTTP/2 frame, a full socket) is next offered no more than it
+    // took, so that less is gathered for nothing.
+    if (taken > 0 && taken < filled) gatherBytes = Math.max(taken, MIN_GATHER_BYTES);
     for (int left = taken; left > 0; ) {
       ByteBuffer view = views.get(index);
       int step = Math.min(left, view.remaining());
@@ -199,6 +208,7 @@ public final class FrozenEntityProducer implements AsyncEntityProducer {
     index = 0;
     written = 0;
     ended = false;
+    gatherBytes = GATHER_BYTES; // the next send may go on another connection
   }
 
   @Override

@@ -70,6 +70,21 @@ class FrozenEntityProducerTest {
   }
 
   @Test
+  void aGatheredBodyRewoundHalfWayIsWrittenWholeAgain() throws IOException {
+    byte[] payload = Payloads.bytes(150_000);
+    FrozenBody body = FrozenBody.read(new ByteArrayInputStream(payload), 1 << 20);
+    FrozenEntityProducer producer = FrozenEntityProducer.of(body, null, null, false, true);
+    producer.produce(new RecordingChannel(10_000)); // a full channel: 10,000 bytes taken
+
+    producer.releaseResources();
+    RecordingChannel channel = new RecordingChannel(Integer.MAX_VALUE);
+    producer.produce(channel);
+
+    assertThat(channel.bytes()).isEqualTo(payload);
+    assertThat(channel.ends).isEqualTo(1);
+  }
+
+  @Test
   void withoutGatheringWritesEachSegmentAsItIs() throws IOException {
     byte[] payload = Payloads.bytes(20_000);
     FrozenBody body = FrozenBody.read(new ByteArrayInputStream(payload), 1 << 20);
