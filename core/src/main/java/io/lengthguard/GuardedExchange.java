@@ -53,6 +53,16 @@ import org.jspecify.annotations.Nullable;
 public final class GuardedExchange {
   private static final System.Logger LOGGER = System.getLogger("io.lengthguard");
 
+  /** The most a non-blocking body's steps are offered in all: the default read-ahead. */
+  static final long MAX_STEP_BYTES = GuardPolicy.DEFAULT_PREBUFFER_BYTES;
+
+  /**
+   * What a non-blocking body's step is offered at a time, taken from the budget before it runs; and
+   * the least read-ahead for which steps run at all. A step's write past its offer is taken in
+   * part, as by a full socket: no body smaller than this sees that.
+   */
+  static final long STEP_BYTES = 64 * 1024;
+
   private final LengthGuard guard;
   private final GuardPolicy policy;
   private final Origin origin;
@@ -132,20 +142,28 @@ public final class GuardedExchange {
 
   /**
    * Runs {@link #execute} on a thread of the guard's, for clients whose callers must not block: the
-   * caller's body, disk and digests all run there. A body frozen in memory goes with {@link
-   * Transport#sendAsync}, so that no thread waits for its response: the future completes on the
-   * thread that completes the transport's. Canceling the future cancels the exchange.
+   * caller's body, disk and digests run there. A {@link NonBlockingBodyWriter} is first read ahead
+   * on this thread, in steps that never block, as far as they go; one that ends there is frozen,
+   * its digest computed and the listener told, and it goes to {@link Transport#sendAsync} from this
+   * thread, with no hop. A body frozen in memory goes with {@link Transport#sendAsync}, so that no
+   * thread waits for its response: the future completes on the thread that completes the
+   * transport's. Canceling the future cancels the exchange.
    */
   public <R> CompletableFuture<R> executeAsync(
       BodyWriter body, boolean repeatable, Transport<R> transport) {
     requireNonNull(body, "body == null");
     requireNonNull(transport, "transport == null");
     CompletableFuture<R> result = new CompletableFuture<>();
+    if (body instanceof NonBlockingBodyWriter) {
+      executeStepped(result, (NonBlockingBodyWriter) body, repeatable, transport);
+      return result;
+    }
     Future<?> task =
         LengthGuard.EXECUTOR.submit(
             () -> {
               try {
-                executeInto(result, body, repeatable, transport);
+                FirstWrite first = writeFirst(body, transport);
+                executeInto(result, first, body, repeatable, transport);
               } catch (Throwable e) {
                 result.completeExceptionally(e);
               }
@@ -160,11 +178,68 @@ public final class GuardedExchange {
     return result;
   }
 
-  /** Runs {@link #execute}, completing {@code result}; hands a frozen first send to sendAsync. */
+  /**
+   * Reads a body that never blocks ahead on this thread for as long as it gives bytes: one that
+   * ends within the read-ahead in memory is sent from here, with no hop to a thread of the guard's.
+   * The rest of any other body is written, and the exchange run, on a guard thread. That task is
+   * never dropped, even for a cancel: it releases what the steps read ahead.
+   */
+  private <R> void executeStepped(
+      CompletableFuture<R> result,
+      NonBlockingBodyWriter body,
+      boolean repeatable,
+      Transport<R> transport) {
+    result.whenComplete(
+        (r, e) -> {
+          if (e instanceof CancellationException) cancel();
+        });
+    FirstWrite first;
+    try {
+      first = firstWrite(transport);
+      boolean ended;
+      try {
+        ended = first.writeReady(body);
+      } catch (IOException | RuntimeException | Error e) {
+        bodyFailed(first, e, transport); // not streaming: always throws
+        throw e;
+      }
+      if (ended) {
+        first.end();
+        executeInto(result, first, body, repeatable, transport);
+        return;
+      }
+    } catch (Throwable e) {
+      result.completeExceptionally(e);
+      return;
+    }
+    try {
+      LengthGuard.EXECUTOR.execute(
+          () -> {
+            try {
+              writeRest(first, body, transport);
+              executeInto(result, first, body, repeatable, transport);
+            } catch (Throwable e) {
+              result.completeExceptionally(e);
+            }
+          });
+    } catch (RuntimeException | Error e) {
+      first.failed();
+      first.release();
+      result.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * Completes {@code result} from a first write that ended: a streamed body's outcome, or a body
+   * frozen in memory handed to {@link Transport#sendAsync}.
+   */
   private <R> void executeInto(
-      CompletableFuture<R> result, BodyWriter body, boolean repeatable, Transport<R> transport)
+      CompletableFuture<R> result,
+      FirstWrite first,
+      BodyWriter body,
+      boolean repeatable,
+      Transport<R> transport)
       throws IOException {
-    FirstWrite first = writeFirst(body, transport);
     boolean handedOff = false;
     try {
       if (first.streaming()) {
@@ -214,6 +289,13 @@ public final class GuardedExchange {
    */
   private <R> FirstWrite writeFirst(BodyWriter body, Transport<R> transport) throws IOException {
     requireNonNull(body, "body == null");
+    FirstWrite first = firstWrite(transport);
+    writeRest(first, body, transport);
+    return first;
+  }
+
+  /** Starts the exchange's one first write, read-ahead or whole as the policy says. */
+  private FirstWrite firstWrite(Transport<?> transport) {
     requireNonNull(transport, "transport == null");
     synchronized (this) {
       Checks.requireState(!executed, "an exchange executes once");
@@ -223,31 +305,53 @@ public final class GuardedExchange {
         lengthDeclared ? FreezeReason.CALLER_LENGTH : guard.freezeBeforeSend(origin);
     long limit = reason != null ? policy.buffering().maxBytes() : policy.prebufferBytes();
     boolean whole = reason == FreezeReason.PREBUFFER || reason == FreezeReason.CALLER_LENGTH;
-    FirstWrite first = new FirstWrite(limit, whole, reason, transport);
+    return new FirstWrite(limit, whole, reason, transport);
+  }
+
+  /** Runs the caller's body into {@code first} to its end, from where any steps left it. */
+  private <R> void writeRest(FirstWrite first, BodyWriter body, Transport<R> transport)
+      throws IOException {
     try {
       body.writeTo(first);
       first.end();
     } catch (IOException | RuntimeException | Error e) {
-      first.failed();
-      if (!first.streaming()) {
-        first.release();
-        if (e instanceof BodyTooLargeException && first.tooLarge) {
-          guard.bodyTooLarge(origin, (BodyTooLargeException) e);
-        }
-        if (canceled) throw canceledException(e);
-        throw e;
-      }
-      // The wire ends with the body's failure: the client fails the send as without the guard.
-      first.pipe().failBody(e);
-      if (!first.stopped) {
-        Sent<R> sent = first.join();
-        first.release();
-        if (sent.response != null) transport.discard(sent.response);
-        throw e;
-      }
-      // The guard stopped the body (the response came, the wire failed, or a cancel): go on.
+      bodyFailed(first, e, transport); // returns if the guard stopped the body itself: go on
     }
-    return first;
+  }
+
+  /**
+   * Handles the caller's body failing with {@code e}: throws what the caller gets, or returns if
+   * the guard stopped a streamed body itself (the response came, the wire failed, or a cancel), and
+   * the exchange goes on. A body that was not streaming always throws.
+   */
+  private <R> void bodyFailed(FirstWrite first, Throwable e, Transport<R> transport)
+      throws IOException {
+    first.failed();
+    if (!first.streaming()) {
+      first.release();
+      if (e instanceof BodyTooLargeException && first.tooLarge) {
+        guard.bodyTooLarge(origin, (BodyTooLargeException) e);
+      }
+      if (canceled) throw canceledException(e);
+      throw rethrown(e);
+    }
+    // The wire ends with the body's failure: the client fails the send as without the guard.
+    first.pipe().failBody(e);
+    if (!first.stopped) {
+      Sent<R> sent = first.join();
+      first.release();
+      if (sent.response != null) transport.discard(sent.response);
+      throw rethrown(e);
+    }
+  }
+
+  /**
+   * Returns {@code e} to be thrown as it is: it is an IOException, a RuntimeException or an Error.
+   */
+  private static IOException rethrown(Throwable e) {
+    if (e instanceof RuntimeException) throw (RuntimeException) e;
+    if (e instanceof Error) throw (Error) e;
+    return (IOException) e;
   }
 
   /** Freezes a body that ended within the read-ahead, and tells the listener. */
@@ -492,8 +596,9 @@ public final class GuardedExchange {
    * limit; a body that ends within it is frozen. Past it, the send starts on another thread and
    * each later byte goes to the wire through a {@link BodyPipe} and into the capture for a resend.
    *
-   * <p>Written by the caller's thread only; {@link #stopped} tells the exception it threw to stop
-   * the body from the body's own.
+   * <p>Written by one thread at a time: the caller's, or for {@link #executeAsync} first the
+   * calling thread's steps and then a guard thread, handed over through the executor; {@link
+   * #stopped} tells the exception it threw to stop the body from the body's own.
    */
   private final class FirstWrite extends OutputStream {
     private final long limit;
@@ -509,6 +614,13 @@ public final class GuardedExchange {
     boolean tooLarge;
     boolean overBudget;
     long reserved;
+
+    /** Of {@link #reserved}, the budget taken ahead for a step that has not written it yet. */
+    private long credit;
+
+    /** Whether a step on the calling thread is writing: it must not start the wire. */
+    private boolean stepping;
+
     volatile boolean stopped;
     @Nullable IOException captureFailure;
 
@@ -547,6 +659,10 @@ public final class GuardedExchange {
       java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
       if (canceled || transport.canceled()) throw stop(new InterruptedIOException("canceled"));
       if (pipe == null) {
+        if (stepping && length > credit) {
+          throw new IllegalStateException(
+              "a body's step wrote " + length + " bytes where it was offered " + credit);
+        }
         if (length <= limit - count) {
           if (readAhead(bytes, offset, length)) return;
           offset += readAheadTook;
@@ -635,9 +751,48 @@ public final class GuardedExchange {
       }
     }
 
+    /**
+     * Runs {@code body}'s steps into the read-ahead while they give bytes, and returns true if the
+     * body ended. The steps are offered what the read-ahead holds in memory, up to {@link
+     * #MAX_STEP_BYTES} in all, {@link #STEP_BYTES} at a time taken from the budget before the step
+     * runs: none run for a read-ahead under {@link #STEP_BYTES}, and they stop where the budget
+     * cannot give the next. Never starts the wire, and never blocks but in the caller's steps.
+     */
+    boolean writeReady(NonBlockingBodyWriter body) throws IOException {
+      long room = Math.min(Math.min(limit, policy.buffering().memoryBytes()), MAX_STEP_BYTES);
+      if (room < STEP_BYTES) return false;
+      stepping = true;
+      try {
+        while (true) {
+          if (canceled || transport.canceled()) throw stop(new InterruptedIOException("canceled"));
+          if (credit == 0) {
+            // Under the budget's pressure the rest waits for the guard's thread, which sends it as
+            // the budget allows.
+            long next = Math.min(STEP_BYTES, room - count);
+            if (next == 0 || !guard.budget.tryAcquire(next)) return false;
+            reserved += next;
+            credit = next;
+          }
+          long before = count;
+          boolean ended = body.writeReady(this, credit);
+          if (ended) return true;
+          if (count == before) return false;
+        }
+      } finally {
+        stepping = false;
+        reserved -= credit;
+        guard.budget.release(credit);
+        credit = 0;
+      }
+    }
+
     /** Takes {@code length} bytes from the budget if {@code held} keeps them in memory. */
     private boolean reserve(SegmentBuffer held, int length) {
       if (!held.inMemory()) return true;
+      if (credit >= length) {
+        credit -= length; // taken ahead, and counted in reserved already
+        return true;
+      }
       if (!guard.budget.tryAcquire(length)) return false;
       reserved += length;
       return true;

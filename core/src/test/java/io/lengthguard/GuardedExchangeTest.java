@@ -621,6 +621,279 @@ class GuardedExchangeTest {
     assertThat(guard.memoryInUse()).isZero();
   }
 
+  @Test
+  void aNonBlockingBodyThatEndsInItsStepsIsSentFromTheCallingThread() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(64 * KIB).build());
+    byte[] payload = Payloads.bytes(3 * KIB);
+    Stepped body = new Stepped(payload, payload.length);
+    ThreadScript transport = new ThreadScript();
+
+    Sent sent = sendAsync(guard, body, transport);
+    assertThat(sent.contentLength).isEqualTo(payload.length);
+    assertThat(sent.bytes).isEqualTo(payload);
+    // Every step, and the send, ran on the caller's thread: no guard thread was woken.
+    assertThat(body.stepThreads).hasSize(4).containsOnly(Thread.currentThread());
+    assertThat(body.restThreads).isEmpty();
+    assertThat(transport.sendThreads).containsExactly(Thread.currentThread());
+    assertThat(guard.memoryInUse()).isZero();
+    assertThat(events.list)
+        .containsExactly("bodyFrozen " + ORIGIN + " " + payload.length + " READ_AHEAD");
+  }
+
+  @Test
+  void aNonBlockingBodyThatPausesIsFinishedOnAGuardThreadFromWhereItsStepsLeftIt()
+      throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(64 * KIB).build());
+    byte[] payload = Payloads.bytes(3 * KIB);
+    Stepped body = new Stepped(payload, 2000); // 2000 bytes ready, then nothing until writeTo
+    ThreadScript transport = new ThreadScript();
+
+    Sent sent = sendAsync(guard, body, transport);
+    assertThat(sent.contentLength).isEqualTo(payload.length);
+    assertThat(sent.bytes).isEqualTo(payload);
+    assertThat(body.stepThreads).containsOnly(Thread.currentThread());
+    assertThat(body.restThreads).hasSize(1).doesNotContain(Thread.currentThread());
+    assertThat(transport.sendThreads).doesNotContain(Thread.currentThread());
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
+  void aNonBlockingBodyIsOfferedNoMoreThanTheReadAheadAndStreamsPastItFromAGuardThread()
+      throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(
+            policy().buffering(Buffering.inMemory(256 * KIB)).prebufferBytes(64 * KIB).build());
+    byte[] payload = Payloads.bytes(100 * KIB);
+    Stepped body = new Stepped(payload, payload.length);
+    ThreadScript transport = new ThreadScript();
+
+    Sent sent = sendAsync(guard, body, transport);
+    assertThat(sent.contentLength).isEqualTo(-1);
+    assertThat(sent.bytes).isEqualTo(payload);
+    assertThat(body.stepped).isEqualTo(64 * KIB); // the read-ahead, and not a byte more
+    assertThat(body.restThreads).hasSize(1).doesNotContain(Thread.currentThread());
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
+  void aNonBlockingBodyWaitsForAGuardThreadWhenTheBudgetCannotHoldItsSteps() throws Exception {
+    // The steps' 64 KiB are taken from the budget before the first: 32 KiB cannot give them.
+    LengthGuard guard =
+        LengthGuard.create(policy().prebufferBytes(64 * KIB).memoryBudget(32 * KIB).build());
+    byte[] payload = Payloads.bytes(3 * KIB);
+    Stepped body = new Stepped(payload, payload.length);
+    ThreadScript transport = new ThreadScript();
+
+    Sent sent = sendAsync(guard, body, transport);
+    assertThat(sent.contentLength).isEqualTo(payload.length); // the budget holds it there
+    assertThat(sent.bytes).isEqualTo(payload);
+    assertThat(body.stepThreads).isEmpty();
+    assertThat(body.restThreads).hasSize(1).doesNotContain(Thread.currentThread());
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
+  void aNonBlockingBodyRunsNoStepsUnderA64KibReadAhead() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build()); // a 4 KiB read-ahead
+    byte[] payload = Payloads.bytes(3 * KIB);
+    Stepped body = new Stepped(payload, payload.length);
+    ThreadScript transport = new ThreadScript();
+
+    Sent sent = sendAsync(guard, body, transport);
+    assertThat(sent.contentLength).isEqualTo(payload.length);
+    assertThat(sent.bytes).isEqualTo(payload);
+    assertThat(body.stepThreads).isEmpty();
+    assertThat(body.restThreads).hasSize(1).doesNotContain(Thread.currentThread());
+  }
+
+  @Test
+  void aNonBlockingBodyIsOffered64KibAtATimeAndSentWholeFromItsSteps() throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(
+            policy().buffering(Buffering.inMemory(2048 * KIB)).prebufferBytes(1024 * KIB).build());
+    byte[] payload = Payloads.bytes(200 * KIB);
+    Stepped body = new Stepped(payload, payload.length);
+    ThreadScript transport = new ThreadScript();
+
+    Sent sent = sendAsync(guard, body, transport);
+    assertThat(sent.contentLength).isEqualTo(payload.length);
+    assertThat(sent.bytes).isEqualTo(payload);
+    assertThat(body.offers).allMatch(offer -> offer > 0 && offer <= 64 * KIB);
+    assertThat(body.restThreads).isEmpty();
+    assertThat(transport.sendThreads).containsExactly(Thread.currentThread());
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
+  void aStreamedBodyPastItsStepsIsResentWholeAfterA411() throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(
+            policy().buffering(Buffering.inMemory(256 * KIB)).prebufferBytes(64 * KIB).build());
+    byte[] payload = Payloads.bytes(100 * KIB);
+    Stepped body = new Stepped(payload, payload.length);
+    Script transport = new Script().early(411, 10 * KIB).answer(200);
+
+    Reply reply =
+        guard
+            .exchange(ORIGIN, "POST")
+            .executeAsync(body, false, transport)
+            .get(5, TimeUnit.SECONDS);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(transport.sent).hasSize(2);
+    assertThat(transport.sent.get(0).contentLength).isEqualTo(-1);
+    Sent resend = transport.sent.get(1);
+    assertThat(resend.resend).isTrue();
+    assertThat(resend.contentLength).isEqualTo(payload.length);
+    assertThat(resend.bytes).isEqualTo(payload);
+    assertThat(body.stepped).isEqualTo(64 * KIB);
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
+  void aCancelDuringTheStepsStopsThemAndKeepsNoMemory() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(64 * KIB).build());
+    java.util.concurrent.atomic.AtomicBoolean canceled =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Stepped body =
+        new Stepped(Payloads.bytes(30 * KIB), 30 * KIB) {
+          @Override
+          public boolean writeReady(OutputStream out, long maxBytes) throws IOException {
+            canceled.set(true); // the caller gives up while its body is read
+            return super.writeReady(out, maxBytes);
+          }
+        };
+    Script transport =
+        new Script() {
+          @Override
+          public boolean canceled() {
+            return canceled.get();
+          }
+        };
+
+    java.util.concurrent.CompletableFuture<Reply> call =
+        guard.exchange(ORIGIN, "POST").executeAsync(body, false, transport);
+
+    assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(InterruptedIOException.class);
+    assertThat(body.stepThreads).hasSize(1);
+    assertThat(transport.sent).isEmpty();
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
+  void aStepThatFailsAfterWritingSomeBytesFailsTheCallAndKeepsNoMemory() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(64 * KIB).build());
+    IOException broken = new IOException("broken");
+    Stepped body =
+        new Stepped(Payloads.bytes(30 * KIB), 30 * KIB) {
+          @Override
+          public boolean writeReady(OutputStream out, long maxBytes) throws IOException {
+            if (stepped > 0) throw broken;
+            return super.writeReady(out, maxBytes);
+          }
+        };
+    Script transport = new Script();
+
+    java.util.concurrent.CompletableFuture<Reply> call =
+        guard.exchange(ORIGIN, "POST").executeAsync(body, false, transport);
+
+    assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS)).hasCause(broken);
+    assertThat(body.stepped).isEqualTo(1000);
+    assertThat(transport.sent).isEmpty();
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
+  void aStepThatWritesMoreThanItWasOfferedFailsTheCallAndSendsNothing() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(64 * KIB).build());
+    NonBlockingBodyWriter greedy =
+        new NonBlockingBodyWriter() {
+          @Override
+          public boolean writeReady(OutputStream out, long maxBytes) throws IOException {
+            out.write(new byte[(int) maxBytes + 1]);
+            return true;
+          }
+
+          @Override
+          public void writeTo(OutputStream out) {
+            throw new AssertionError("not reached");
+          }
+        };
+    Script transport = new Script();
+
+    java.util.concurrent.CompletableFuture<Reply> call =
+        guard.exchange(ORIGIN, "POST").executeAsync(greedy, false, transport);
+
+    assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("wrote 65537 bytes where it was offered 65536");
+    assertThat(transport.sent).isEmpty();
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  /** Runs {@code body} through executeAsync to a 200 and returns what the one send carried. */
+  private static Sent sendAsync(LengthGuard guard, BodyWriter body, ThreadScript transport)
+      throws Exception {
+    transport.answer(200);
+    Reply reply =
+        guard.exchange(ORIGIN, "POST").executeAsync(body, true, transport).get(5, TimeUnit.SECONDS);
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(transport.sent).hasSize(1);
+    return transport.sent.get(0);
+  }
+
+  /**
+   * A non-blocking body: its steps write up to 1000 bytes each of the first {@code ready}, then
+   * nothing; {@link #writeTo} writes the rest. Records the threads each ran on.
+   */
+  static class Stepped implements NonBlockingBodyWriter {
+    final byte[] payload;
+    final int ready;
+    final List<Thread> stepThreads = Collections.synchronizedList(new ArrayList<>());
+    final List<Thread> restThreads = Collections.synchronizedList(new ArrayList<>());
+    final List<Long> offers = Collections.synchronizedList(new ArrayList<>());
+    volatile int stepped;
+    private int position;
+
+    Stepped(byte[] payload, int ready) {
+      this.payload = payload;
+      this.ready = ready;
+    }
+
+    @Override
+    public boolean writeReady(OutputStream out, long maxBytes) throws IOException {
+      stepThreads.add(Thread.currentThread());
+      offers.add(maxBytes);
+      int n = (int) Math.min(Math.min(1000, ready - position), maxBytes);
+      out.write(payload, position, n);
+      position += n;
+      stepped += n;
+      return position == payload.length;
+    }
+
+    @Override
+    public void writeTo(OutputStream out) throws IOException {
+      restThreads.add(Thread.currentThread());
+      while (position < payload.length) {
+        int n = Math.min(1000, payload.length - position);
+        out.write(payload, position, n);
+        position += n;
+      }
+    }
+  }
+
+  /** A script that records the threads its sends ran on. */
+  static final class ThreadScript extends Script {
+    final List<Thread> sendThreads = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public Reply send(OutgoingBody body) throws IOException {
+      sendThreads.add(Thread.currentThread());
+      return super.send(body);
+    }
+  }
+
   /** A caller's body, written in 1000-byte pieces, counting its runs. */
   static final class Body implements BodyWriter {
     final byte[] payload;

@@ -15,8 +15,9 @@ import org.apache.hc.core5.http.nio.DataStreamChannel;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Drains an {@link AsyncEntityProducer} into a stream, on a thread of the guard's (never an I/O
- * reactor's), for the exchange to read ahead, stream and capture.
+ * Drains an {@link AsyncEntityProducer} into a stream, for the exchange to read ahead, stream and
+ * capture: in steps that never wait, as the I/O reactor would call it, then to its end on a thread
+ * of the guard's (never an I/O reactor's).
  */
 final class AsyncBodies {
   /** How long a producer may write nothing, having asked for no output, before draining fails. */
@@ -40,7 +41,72 @@ final class AsyncBodies {
   static void drain(
       AsyncEntityProducer producer, OutputStream out, long stallNanos, BooleanSupplier canceled)
       throws IOException {
-    Collector channel = new Collector(out);
+    new Run(producer, out).drain(stallNanos, canceled);
+  }
+
+  static void drain(AsyncEntityProducer producer, OutputStream out) throws IOException {
+    drain(producer, out, STALL_NANOS, () -> false);
+  }
+
+  /** One run of a producer's body into one stream: steps first, if any, then the rest. */
+  static final class Run {
+    private final AsyncEntityProducer producer;
+    private final Collector channel;
+
+    Run(AsyncEntityProducer producer, OutputStream out) {
+      this.producer = producer;
+      this.channel = new Collector(out);
+    }
+
+    boolean ended() {
+      return channel.ended;
+    }
+
+    boolean writesTo(OutputStream out) {
+      return channel.out == out;
+    }
+
+    /**
+     * Calls the producer once, as the I/O reactor would, on a channel that takes at most {@code
+     * maxBytes}; returns true if it ended its body. The producer keeps what the channel refused, as
+     * it must for the reactor's full socket.
+     *
+     * @throws IOException if the producer ended its body after a write the channel refused: it
+     *     dropped those bytes (HttpClient's own {@code DeflatingGzipEntityProducer} does), so the
+     *     body is not whole. Nothing of it was sent.
+     */
+    boolean step(long maxBytes) throws IOException {
+      channel.room = maxBytes;
+      channel.refused = 0;
+      try {
+        producer.produce(channel);
+      } finally {
+        channel.room = Long.MAX_VALUE;
+      }
+      if (channel.ended && channel.refused > 0) {
+        throw new IOException(
+            "entity producer "
+                + producer
+                + " ended its body after the channel refused "
+                + channel.refused
+                + " of its bytes, past the first "
+                + channel.count
+                + ": it drops bytes a channel does not take, so its body is not whole; nothing"
+                + " was sent");
+      }
+      return channel.ended;
+    }
+
+    /** Runs the producer to the end of its body, from where the steps left it. */
+    void drain(long stallNanos, BooleanSupplier canceled) throws IOException {
+      AsyncBodies.drain(producer, channel, stallNanos, canceled);
+    }
+  }
+
+  private static void drain(
+      AsyncEntityProducer producer, Collector channel, long stallNanos, BooleanSupplier canceled)
+      throws IOException {
+    OutputStream out = channel.out;
     long idleSince = System.nanoTime();
     while (!channel.ended) {
       long before = channel.count;
@@ -67,11 +133,7 @@ final class AsyncBodies {
     }
   }
 
-  static void drain(AsyncEntityProducer producer, OutputStream out) throws IOException {
-    drain(producer, out, STALL_NANOS, () -> false);
-  }
-
-  /** A channel that takes every byte at once and copies it to a stream. */
+  /** A channel that copies bytes to a stream: every byte at once, or at most its room. */
   private static final class Collector implements DataStreamChannel {
     private final OutputStream out;
     private final ReentrantLock lock = new ReentrantLock();
@@ -79,6 +141,8 @@ final class AsyncBodies {
     private int signals;
     private long count;
     private boolean ended;
+    private long room = Long.MAX_VALUE;
+    private long refused;
     private byte @Nullable [] chunk;
 
     Collector(OutputStream out) {
@@ -122,19 +186,22 @@ final class AsyncBodies {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-      int n = src.remaining();
+      int n = (int) Math.min(src.remaining(), room);
       if (src.hasArray()) {
         out.write(src.array(), src.arrayOffset() + src.position(), n);
-        src.position(src.limit());
+        src.position(src.position() + n);
       } else {
         byte[] buffer = chunk;
         if (buffer == null) chunk = buffer = new byte[CHUNK];
-        while (src.hasRemaining()) {
-          int step = Math.min(buffer.length, src.remaining());
+        for (int left = n; left > 0; ) {
+          int step = Math.min(buffer.length, left);
           src.get(buffer, 0, step);
           out.write(buffer, 0, step);
+          left -= step;
         }
       }
+      room -= n;
+      refused += src.remaining();
       count += n;
       return n;
     }

@@ -9,6 +9,7 @@ import io.lengthguard.FrozenBody;
 import io.lengthguard.GuardPolicy;
 import io.lengthguard.GuardedExchange;
 import io.lengthguard.LengthGuard;
+import io.lengthguard.NonBlockingBodyWriter;
 import io.lengthguard.Origin;
 import io.lengthguard.OutgoingBody;
 import io.lengthguard.Transport;
@@ -55,9 +56,11 @@ import org.jspecify.annotations.Nullable;
  * ends within it; otherwise streamed as HttpClient frames it, captured, and after a 411 sent once
  * more with the very bytes of the first send and their exact length, on a new connection.
  *
- * <p>No I/O reactor thread waits for the guard: the caller's producer is drained, and spill files,
- * digests and captures written, on the guard's threads. A response other than a 411 to be replaced
- * reaches the caller's consumer as it arrives. Canceling the call's future stops the exchange.
+ * <p>No I/O reactor thread waits for the guard. The caller's producer is first called on the
+ * calling thread, as the I/O reactor would call it, while it has bytes ready: a body that ends
+ * there within the read-ahead is sent from that thread. Any other is drained, and spill files and
+ * captures written, on the guard's threads. A response other than a 411 to be replaced reaches the
+ * caller's consumer as it arrives. Canceling the call's future stops the exchange.
  *
  * <p>This class is thread-safe: one instance serves a whole client.
  */
@@ -647,11 +650,14 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     public void releaseResources() {}
   }
 
-  /** Drains the caller's producer into the exchange, on a thread of the guard's. */
-  private static final class ProducerWriter implements BodyWriter {
+  /**
+   * Drains the caller's producer into the exchange: in steps on the calling thread while it has
+   * bytes ready, as the I/O reactor would call it, and then to its end on a thread of the guard's.
+   */
+  private static final class ProducerWriter implements NonBlockingBodyWriter {
     private final AsyncEntityProducer producer;
     private final java.util.function.BooleanSupplier canceled;
-    private boolean ran;
+    private AsyncBodies.@Nullable Run run;
 
     ProducerWriter(AsyncEntityProducer producer, java.util.function.BooleanSupplier canceled) {
       this.producer = producer;
@@ -659,12 +665,25 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     }
 
     @Override
+    public boolean writeReady(OutputStream out, long maxBytes) throws IOException {
+      AsyncBodies.Run current = run;
+      if (current == null) run = current = new AsyncBodies.Run(producer, out);
+      return current.step(maxBytes);
+    }
+
+    @Override
     public void writeTo(OutputStream out) throws IOException {
-      // A second run writes a repeatable producer again, rewound as HttpClient's own retries do;
-      // the exchange sends it only if its bytes are those of the first send.
-      if (ran) producer.releaseResources();
-      ran = true;
-      AsyncBodies.drain(producer, out, AsyncBodies.STALL_NANOS, canceled);
+      AsyncBodies.Run current = run;
+      if (current != null && !current.ended() && !current.writesTo(out)) {
+        throw new IllegalStateException("the producer's run goes on into another stream");
+      }
+      if (current == null || current.ended()) {
+        // A second run writes a repeatable producer again, rewound as HttpClient's own retries do;
+        // the exchange sends it only if its bytes are those of the first send.
+        if (current != null) producer.releaseResources();
+        run = current = new AsyncBodies.Run(producer, out);
+      }
+      current.drain(AsyncBodies.STALL_NANOS, canceled);
     }
   }
 }

@@ -193,45 +193,12 @@ enum Body {
   }
 
   /** A producer that can be read once: not repeatable, of unknown length. */
-  static final class OneShotProducer implements AsyncEntityProducer {
+  static final class OneShotProducer extends UnknownLengthProducer {
     private final ByteBuffer buffer;
     private boolean ended;
 
     OneShotProducer(byte[] payload) {
       this.buffer = ByteBuffer.wrap(payload);
-    }
-
-    @Override
-    public boolean isRepeatable() {
-      return false;
-    }
-
-    @Override
-    public void failed(Exception cause) {}
-
-    @Override
-    public long getContentLength() {
-      return -1;
-    }
-
-    @Override
-    public String getContentType() {
-      return ContentType.APPLICATION_OCTET_STREAM.toString();
-    }
-
-    @Override
-    public String getContentEncoding() {
-      return null;
-    }
-
-    @Override
-    public boolean isChunked() {
-      return false;
-    }
-
-    @Override
-    public Set<String> getTrailerNames() {
-      return Collections.emptySet();
     }
 
     @Override
@@ -255,9 +222,6 @@ enum Body {
       ended = true;
       channel.endStream();
     }
-
-    @Override
-    public void releaseResources() {}
   }
 
   /**

@@ -9,6 +9,7 @@ import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
 import io.lengthguard.Origin;
 import io.lengthguard.testing.GuardThreads;
+import io.lengthguard.testing.Payloads;
 import io.lengthguard.testing.Wire;
 import java.io.IOException;
 import java.util.List;
@@ -249,6 +250,159 @@ class LengthGuardAsyncExecHandlerTest extends GuardContract {
       Wire.assertExactLength(request, payload);
     }
     assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aProducerWithItsBodyReadyIsCalledOnlyOnTheCallersThread() throws Exception {
+    byte[] payload = Body.ONE_SHOT.payload(64 * KIB);
+    ReadyProducer producer = new ReadyProducer(payload, 8 * KIB, payload.length);
+    try (CloseableHttpAsyncClient client = startedClient()) {
+      SimpleHttpResponse response = post(client, producer).get(5, TimeUnit.SECONDS);
+
+      assertThat(response.getCode()).isEqualTo(200);
+    }
+    // As the I/O reactor would call it, but before the send: no guard thread ran it.
+    assertThat(producer.threads).containsOnly(Thread.currentThread());
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    Wire.assertExactLength(take(), payload);
+  }
+
+  @Test
+  void aProducerThatPausesIsFinishedOnAGuardThreadAndSentWithItsLength() throws Exception {
+    byte[] payload = Body.ONE_SHOT.payload(8 * KIB);
+    ReadyProducer producer = new ReadyProducer(payload, KIB, 3 * KIB); // then asks later
+    try (CloseableHttpAsyncClient client = startedClient()) {
+      SimpleHttpResponse response = post(client, producer).get(5, TimeUnit.SECONDS);
+
+      assertThat(response.getCode()).isEqualTo(200);
+    }
+    assertThat(producer.threads).contains(Thread.currentThread());
+    assertThat(producer.threads.get(producer.threads.size() - 1))
+        .isNotSameAs(Thread.currentThread());
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    Wire.assertExactLength(take(), payload);
+  }
+
+  @Test
+  void aProducerWritingPastTheReadAheadInOneBufferIsStreamedAndResentWhole() throws Exception {
+    // One direct buffer larger than the read-ahead, written at once: the caller's thread takes
+    // only what the read-ahead holds, the producer keeps the rest for the guard's thread, and the
+    // strict origin's 411 to the chunked send is answered with the same bytes and their length.
+    byte[] payload = Body.ONE_SHOT.payload((int) GuardPolicy.DEFAULT_PREBUFFER_BYTES + 3 * KIB);
+    ReadyProducer producer = new ReadyProducer(payload, payload.length, payload.length).direct();
+    try (CloseableHttpAsyncClient client = startedClient()) {
+      SimpleHttpResponse response = post(client, producer).get(10, TimeUnit.SECONDS);
+
+      assertThat(response.getCode()).isEqualTo(200);
+    }
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    Wire.assertChunked(take(), payload);
+    Wire.assertExactLength(take(), payload);
+    assertThat(producer.threads.get(0)).isSameAs(Thread.currentThread());
+    assertThat(producer.threads.get(producer.threads.size() - 1))
+        .isNotSameAs(Thread.currentThread());
+  }
+
+  @Test
+  void aProducerThatDropsRefusedBytesFailsVisiblyAndSendsNothing() throws Exception {
+    byte[] payload = Payloads.bytes(2 * 1024 * 1024);
+    AsyncEntityProducer careless =
+        new ReadyProducer(payload, 64 * KIB, payload.length) {
+          @Override
+          public void produce(org.apache.hc.core5.http.nio.DataStreamChannel channel)
+              throws IOException {
+            for (int i = 0; i < payload.length; i += 64 * KIB) {
+              channel.write(java.nio.ByteBuffer.wrap(payload, i, 64 * KIB)); // taken or not
+            }
+            channel.endStream();
+          }
+        };
+    try (CloseableHttpAsyncClient client = startedClient()) {
+      Future<SimpleHttpResponse> response = post(client, careless);
+
+      assertThatThrownBy(() -> response.get(5, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .hasMessageContaining("ended its body after the channel refused")
+          .hasMessageContaining("nothing was sent");
+    }
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  /**
+   * A producer of unknown length that writes {@code piece} bytes per write while it has them: the
+   * first {@code ready} at once, the rest once it asked for output from a thread of its own, 50 ms
+   * later. Honors partial writes. Records the thread of each call.
+   */
+  private static class ReadyProducer extends UnknownLengthProducer {
+    final List<Thread> threads = new CopyOnWriteArrayList<>();
+    private final byte[] payload;
+    private final int piece;
+    private final int ready;
+    private volatile boolean released;
+    private boolean asked;
+    private boolean direct;
+    private java.nio.@org.jspecify.annotations.Nullable ByteBuffer pending;
+    private int position;
+
+    ReadyProducer(byte[] payload, int piece, int ready) {
+      this.payload = payload;
+      this.piece = piece;
+      this.ready = ready;
+    }
+
+    ReadyProducer direct() {
+      direct = true;
+      return this;
+    }
+
+    @Override
+    public synchronized void produce(org.apache.hc.core5.http.nio.DataStreamChannel channel)
+        throws IOException {
+      threads.add(Thread.currentThread());
+      while (true) {
+        if (pending == null || !pending.hasRemaining()) {
+          if (position == payload.length) {
+            channel.endStream();
+            return;
+          }
+          if (position == ready && !released) {
+            if (asked) return;
+            asked = true;
+            Thread later =
+                new Thread(
+                    () -> {
+                      sleep(50);
+                      released = true;
+                      channel.requestOutput();
+                    });
+            later.start();
+            return;
+          }
+          int end = position < ready ? ready : payload.length;
+          int n = Math.min(piece, end - position);
+          pending =
+              direct
+                  ? java.nio.ByteBuffer.allocateDirect(n).put(payload, position, n).flip()
+                  : java.nio.ByteBuffer.wrap(payload, position, n);
+          position += n;
+        }
+        channel.write(pending);
+        if (pending.hasRemaining()) return; // the channel is full: it asks again
+      }
+    }
+
+    private static void sleep(long millis) {
+      try {
+        Thread.sleep(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public int available() {
+      return pending != null ? pending.remaining() : 0;
+    }
   }
 
   /** Returns a started client with the guard's default policy, and nothing else configured. */
