@@ -674,12 +674,10 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     @Override
     public void writeTo(OutputStream out) throws IOException {
       AsyncBodies.Run current = run;
-      if (current != null && !current.ended() && !current.writesTo(out)) {
-        throw new IllegalStateException("the producer's run goes on into another stream");
-      }
-      if (current == null || current.ended()) {
-        // A second run writes a repeatable producer again, rewound as HttpClient's own retries do;
-        // the exchange sends it only if its bytes are those of the first send.
+      // The steps' run goes on into the same stream. Any other run writes a repeatable producer
+      // again, rewound as HttpClient's own retries do; the exchange sends it only if its bytes are
+      // those of the first send.
+      if (current == null || current.ended() || !current.writesTo(out)) {
         if (current != null) producer.releaseResources();
         run = current = new AsyncBodies.Run(producer, out);
       }
