@@ -228,46 +228,13 @@ enum Body {
    * A one-shot producer fed by another thread: before each chunk it writes nothing, however often
    * it is called, until its feeder has the chunk (5 ms later) and asks for output.
    */
-  static final class LateProducer implements AsyncEntityProducer {
+  static final class LateProducer extends UnknownLengthProducer {
     private final OneShotProducer producer;
     private boolean ready;
     private boolean waiting;
 
     LateProducer(byte[] payload) {
       this.producer = new OneShotProducer(payload);
-    }
-
-    @Override
-    public boolean isRepeatable() {
-      return false;
-    }
-
-    @Override
-    public void failed(Exception cause) {}
-
-    @Override
-    public long getContentLength() {
-      return -1;
-    }
-
-    @Override
-    public String getContentType() {
-      return ContentType.APPLICATION_OCTET_STREAM.toString();
-    }
-
-    @Override
-    public String getContentEncoding() {
-      return null;
-    }
-
-    @Override
-    public boolean isChunked() {
-      return false;
-    }
-
-    @Override
-    public Set<String> getTrailerNames() {
-      return Collections.emptySet();
     }
 
     @Override
@@ -301,9 +268,6 @@ enum Body {
       feeder.setDaemon(true);
       feeder.start();
     }
-
-    @Override
-    public void releaseResources() {}
   }
 
   /** A one-shot producer that never ends; it counts what it wrote. */
