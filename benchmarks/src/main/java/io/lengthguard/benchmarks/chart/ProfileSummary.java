@@ -11,14 +11,22 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Where one benchmark's CPU went, per operation: async-profiler's CPU samples of the measured
- * iterations ({@code output=collapsed}, {@code threads=true}), divided among the operations JMH
- * counted in the same iterations. Threads are grouped by name without their numbers, so a pool's
- * threads add up; the kernel's frames count as the thread's, as the samples do.
+ * Where one benchmark's CPU or allocation went, per operation: async-profiler's samples of the
+ * measured iterations ({@code output=collapsed}, {@code threads=true}), divided among the
+ * operations JMH counted in the same iterations. Threads are grouped by name without their numbers,
+ * so a pool's threads add up; the kernel's frames count as the thread's, as the samples do.
+ *
+ * <p>With {@code --alloc} the stacks are of {@code event=alloc} with {@code total}, each weighed in
+ * bytes: the summary gives bytes per operation by thread and by site, where the site is the type
+ * allocated and the nearest frame outside the JDK's public packages ({@code java/}), which names
+ * who asked: {@code Utils.getBuffer} in java.net.http, not the {@code ByteBuffer.allocate} it
+ * called.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.lengthguard.benchmarks.chart.ProfileSummary \
  *     result.json collapsed-cpu.csv [sampling interval in ns, 10000000 by default]
+ * java -cp benchmarks/target/benchmarks.jar io.lengthguard.benchmarks.chart.ProfileSummary \
+ *     --alloc result.json collapsed-alloc.csv
  * </pre>
  *
  * {@code benchmarks/profile.sh} runs a benchmark so and prints this.
@@ -31,35 +39,61 @@ public final class ProfileSummary {
   private final double opsPerSecond;
   private final double operations;
   private final long intervalNanos;
+  private final boolean allocation;
   private final Map<String, Long> byThread = new LinkedHashMap<>();
   private final Map<String, Long> bySelfFrame = new LinkedHashMap<>();
   private long samples;
 
   private ProfileSummary(
-      String benchmark, double opsPerSecond, double operations, long intervalNanos) {
+      String benchmark,
+      double opsPerSecond,
+      double operations,
+      long intervalNanos,
+      boolean allocation) {
     this.benchmark = benchmark;
     this.opsPerSecond = opsPerSecond;
     this.operations = operations;
     this.intervalNanos = intervalNanos;
+    this.allocation = allocation;
   }
 
   public static void main(String[] args) throws IOException {
-    if (args.length < 2 || args.length > 3) {
+    boolean alloc = args.length == 3 && args[0].equals("--alloc");
+    if (!alloc && (args.length < 2 || args.length > 3)) {
       System.err.println(
-          "usage: ProfileSummary <jmh-result.json> <collapsed-cpu.csv> [interval-nanos]");
+          "usage: ProfileSummary <jmh-result.json> <collapsed-cpu.csv> [interval-nanos]\n"
+              + "       ProfileSummary --alloc <jmh-result.json> <collapsed-alloc.csv>");
       System.exit(2);
     }
-    long interval = args.length == 3 ? Long.parseLong(args[2]) : DEFAULT_INTERVAL_NANOS;
-    System.out.print(
-        of(
-                Files.readString(Path.of(args[0]), StandardCharsets.UTF_8),
-                Files.readAllLines(Path.of(args[1]), StandardCharsets.UTF_8),
-                interval)
-            .format());
+    String json = Files.readString(Path.of(args[alloc ? 1 : 0]), StandardCharsets.UTF_8);
+    List<String> stacks = Files.readAllLines(Path.of(args[alloc ? 2 : 1]), StandardCharsets.UTF_8);
+    ProfileSummary summary;
+    if (alloc) {
+      summary = allocations(json, stacks);
+    } else {
+      summary =
+          of(json, stacks, args.length == 3 ? Long.parseLong(args[2]) : DEFAULT_INTERVAL_NANOS);
+    }
+    System.out.print(summary.format());
   }
 
-  /** Reads the one throughput result of {@code json} and the collapsed stacks of its profile. */
+  /**
+   * Reads the one throughput result of {@code json} and the collapsed stacks of its CPU profile.
+   */
   static ProfileSummary of(String json, List<String> collapsed, long intervalNanos) {
+    return parse(json, collapsed, intervalNanos, false);
+  }
+
+  /**
+   * Reads the one throughput result of {@code json} and the collapsed stacks of its allocation
+   * profile, weighed in bytes ({@code event=alloc}, {@code total}).
+   */
+  static ProfileSummary allocations(String json, List<String> collapsed) {
+    return parse(json, collapsed, 1, true);
+  }
+
+  private static ProfileSummary parse(
+      String json, List<String> collapsed, long intervalNanos, boolean allocation) {
     Object root = Json.parse(json);
     if (!(root instanceof List) || ((List<?>) root).size() != 1) {
       throw new IllegalArgumentException("expected the JMH JSON of exactly one result");
@@ -79,7 +113,7 @@ public final class ProfileSummary {
             + result.method()
             + (result.params().isEmpty() ? "" : " " + result.params());
     ProfileSummary summary =
-        new ProfileSummary(name, opsPerSecond, opsPerSecond * seconds, intervalNanos);
+        new ProfileSummary(name, opsPerSecond, opsPerSecond * seconds, intervalNanos, allocation);
     for (String line : collapsed) summary.add(line);
     return summary;
   }
@@ -91,7 +125,21 @@ public final class ProfileSummary {
     String[] frames = line.substring(0, space).split(";");
     samples += count;
     byThread.merge(threadGroup(frames[0]), count, Long::sum);
-    bySelfFrame.merge(frames[frames.length - 1], count, Long::sum);
+    String self = frames[frames.length - 1];
+    bySelfFrame.merge(allocation ? site(frames) : self, count, Long::sum);
+  }
+
+  /**
+   * Returns where the last frame, an allocated type ({@code byte[]_[i]}), was allocated: the
+   * nearest frame outside {@code java/}, then the frame it called, if that one is in {@code java/}.
+   */
+  static String site(String[] frames) {
+    String type = frames[frames.length - 1].replaceFirst("_\\[[a-z]\\]$", "");
+    int caller = frames.length - 2;
+    while (caller > 0 && frames[caller].startsWith("java/")) caller--;
+    String site = caller > 0 ? frames[caller] : "(no frame)";
+    if (caller + 1 < frames.length - 1) site += " > " + frames[caller + 1];
+    return type + " in " + site;
   }
 
   /** Returns {@code [pool-2-thread-7 tid=123]} as {@code pool-N-thread-N}. */
@@ -108,8 +156,27 @@ public final class ProfileSummary {
     return count * (double) intervalNanos / 1000.0 / operations;
   }
 
+  /** Returns {@code bytes}, of an allocation profile, per operation. */
+  double bytesPerOperation(long bytes) {
+    return bytes / operations;
+  }
+
   String format() {
     StringBuilder out = new StringBuilder();
+    if (allocation) {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "%s: %.1f ops/s, %.0f B allocated per operation%n",
+              benchmark,
+              opsPerSecond,
+              bytesPerOperation(samples)));
+      out.append("by thread:\n");
+      for (Map.Entry<String, Long> e : top(byThread)) line(out, e);
+      out.append("by site (the type, where it was allocated):\n");
+      for (Map.Entry<String, Long> e : top(bySelfFrame)) line(out, e);
+      return out.toString();
+    }
     out.append(
         String.format(
             Locale.ROOT,
@@ -129,8 +196,8 @@ public final class ProfileSummary {
     out.append(
         String.format(
             Locale.ROOT,
-            "  %8.0f us  %5.1f %%  %s%n",
-            micros(e.getValue()),
+            allocation ? "  %8.0f B   %5.1f %%  %s%n" : "  %8.0f us  %5.1f %%  %s%n",
+            allocation ? bytesPerOperation(e.getValue()) : micros(e.getValue()),
             100.0 * e.getValue() / samples,
             e.getKey()));
   }

@@ -40,6 +40,33 @@ class ProfileSummaryTest {
   }
 
   @Test
+  void dividesEachSitesBytesAmongTheOperations() {
+    ProfileSummary summary =
+        ProfileSummary.allocations(
+            JSON,
+            List.of(
+                "[HttpClient-1-Worker-0 tid=12];jdk/internal/net/http/RequestPublishers$StreamIterator.read;"
+                    + "jdk/internal/net/http/common/Utils.getBuffer;java/nio/ByteBuffer.allocate;"
+                    + "java/nio/HeapByteBuffer.<init>;byte[]_[i] 600000000",
+                "[jmh-worker-1 tid=7];io/lengthguard/SegmentBuffer.write;byte[]_[k] 262144000",
+                "[jmh-worker-1 tid=7];java/lang/Thread.run;java/lang/Object[]_[i] 4000"));
+
+    // 862,148,000 bytes over 4,000 operations.
+    assertThat(summary.format())
+        .startsWith(
+            "LoopbackPostBenchmark.okhttp {size=65536, strategy=GUARD}: 500.0 ops/s,"
+                + " 215537 B allocated per operation\n")
+        .contains("    150000 B    69.6 %  HttpClient-N-Worker-N\n")
+        .contains("     65537 B    30.4 %  jmh-worker-N\n")
+        .contains(
+            "    150000 B    69.6 %  byte[] in jdk/internal/net/http/common/Utils.getBuffer"
+                + " > java/nio/ByteBuffer.allocate\n")
+        .contains("     65536 B    30.4 %  byte[] in io/lengthguard/SegmentBuffer.write\n")
+        .contains(
+            "         1 B     0.0 %  java/lang/Object[] in (no frame) > java/lang/Thread.run\n");
+  }
+
+  @Test
   void groupsAPoolsThreadsByNameWithoutNumbers() {
     assertThat(ProfileSummary.threadGroup("[HttpClient-1-Worker-0 tid=4411]"))
         .isEqualTo("HttpClient-N-Worker-N");
