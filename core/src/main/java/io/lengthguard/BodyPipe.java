@@ -497,10 +497,17 @@ final class BodyPipe {
     }
   }
 
-  /** The wire took the whole read-ahead: its bytes are no longer held. */
-  private void prefixTaken() {
+  /**
+   * The wire took the whole read-ahead: its bytes are no longer held. Throws if it gave other than
+   * {@link #prefixBytes}: what follows would then go out at the wrong place, a body with a hole.
+   */
+  private void prefixTaken() throws IOException {
     lock.lock();
     try {
+      // Nothing queued is taken before the read-ahead's end: so far the wire took only its bytes.
+      if (taken != prefixBytes) {
+        throw new IOException("read-ahead held " + taken + " bytes, not " + prefixBytes);
+      }
       endPrefix();
     } finally {
       lock.unlock();

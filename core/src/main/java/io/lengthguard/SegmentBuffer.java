@@ -44,12 +44,18 @@ final class SegmentBuffer extends OutputStream {
   private int lastSize;
   private int lastFill;
 
-  /** Bytes taken; once {@link #overflowed}, bytes offered (of which nothing more is held). */
+  /**
+   * Bytes taken; once {@link #overflowed}, bytes offered (of which nothing more is held). In a
+   * file, always {@link #fileLength} plus the bytes pending in {@link #fileBuffer}.
+   */
   private long size;
 
   private @Nullable Path file;
   private @Nullable FileChannel channel;
   private @Nullable ByteBuffer fileBuffer;
+
+  /** Bytes the file is known to hold: its writes returned them. */
+  private long fileLength;
 
   private boolean overflowed;
   private boolean done;
@@ -131,10 +137,11 @@ final class SegmentBuffer extends OutputStream {
         ByteBuffer buffer = fileBuffer;
         int n = Math.min(length, buffer.remaining());
         buffer.put(source, offset, n);
-        if (!buffer.hasRemaining()) flushFileBuffer();
+        // Counted as they enter the buffer: a failed flush keeps them there.
         size += n;
         offset += n;
         length -= n;
+        if (!buffer.hasRemaining()) flushFileBuffer();
         continue;
       }
       if (lastFill == lastSize) {
@@ -185,19 +192,43 @@ final class SegmentBuffer extends OutputStream {
     segmentSize = size;
   }
 
-  /** Moves what is held in memory to a new owner-only file; later bytes go to the file. */
+  /**
+   * Moves what is held in memory to a new owner-only file; later bytes go to the file. If the file
+   * fails, it is deleted and the bytes stay in memory, all of them: a short file would send a body
+   * with a hole in it.
+   */
   private void spill() throws IOException {
     Path directory = buffering.directory();
     if (directory == null) return; // inMemory: memoryBytes == maxBytes, so never reached
     Path path = createOwnerOnlyFile(directory);
-    file = path;
-    FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE);
-    channel = ch;
-    fileBuffer = ByteBuffer.allocate(SEGMENT_SIZE);
-    for (int i = 0; i < segmentCount; i++) {
-      int length = i == segmentCount - 1 ? lastFill : segments[i].length;
-      writeFully(ch, ByteBuffer.wrap(segments[i], 0, length));
+    FileChannel ch = null;
+    long written = 0;
+    ByteBuffer buffer;
+    try {
+      ch = FileChannel.open(path, StandardOpenOption.WRITE);
+      for (int i = 0; i < segmentCount; i++) {
+        int length = i == segmentCount - 1 ? lastFill : segments[i].length;
+        ByteBuffer segment = ByteBuffer.wrap(segments[i], 0, length);
+        while (segment.hasRemaining()) written += ch.write(segment, written);
+      }
+      buffer = ByteBuffer.allocate(SEGMENT_SIZE);
+    } catch (IOException | RuntimeException | Error e) {
+      try {
+        if (ch != null) ch.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
+    file = path;
+    channel = ch;
+    fileLength = written;
+    fileBuffer = buffer;
     segments = new byte[0][];
     segmentCount = 0;
   }
@@ -216,15 +247,19 @@ final class SegmentBuffer extends OutputStream {
     return path;
   }
 
+  /**
+   * Writes the pending bytes to the file. If it fails, the bytes the file did not take stay
+   * pending, still counted in {@link #size}: they are sent from here, never lost.
+   */
   private void flushFileBuffer() throws IOException {
     ByteBuffer buffer = fileBuffer;
     buffer.flip();
-    writeFully(channel, buffer);
-    buffer.clear();
-  }
-
-  private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
-    while (buffer.hasRemaining()) channel.write(buffer);
+    try {
+      // At the known length: a write that failed part way leaves nothing a later one skips.
+      while (buffer.hasRemaining()) fileLength += channel.write(buffer, fileLength);
+    } finally {
+      buffer.compact();
+    }
   }
 
   /** Returns true while the bytes are held in memory, not in a file. */
@@ -235,7 +270,9 @@ final class SegmentBuffer extends OutputStream {
   /**
    * Returns a stream of the bytes written so far, which later writes do not change: in memory, the
    * segments themselves; in a file, a channel of its own (it reads on even after a {@link #discard}
-   * deletes the file, on file systems that allow it). The caller closes it.
+   * deletes the file, on file systems that allow it) to the bytes the file holds, then a copy of
+   * those not yet written to it, so that a file that fails loses none of them. The caller closes
+   * it.
    */
   InputStream snapshot() throws IOException {
     Checks.requireState(!done, "buffer is frozen or discarded");
@@ -244,27 +281,30 @@ final class SegmentBuffer extends OutputStream {
       byte[][] taken = Arrays.copyOf(segments, segmentCount);
       return FrozenBody.ofSegments(taken, length).openStream();
     }
-    flushFileBuffer();
+    long inFile = fileLength;
+    byte[] pending = Arrays.copyOf(fileBuffer.array(), fileBuffer.position());
     FileChannel read = FileChannel.open(file, StandardOpenOption.READ);
-    return new java.io.FilterInputStream(java.nio.channels.Channels.newInputStream(read)) {
-      private long remaining = length;
+    InputStream head =
+        new java.io.FilterInputStream(java.nio.channels.Channels.newInputStream(read)) {
+          private long remaining = inFile;
 
-      @Override
-      public int read() throws IOException {
-        if (remaining == 0) return -1;
-        int b = in.read();
-        if (b != -1) remaining--;
-        return b;
-      }
+          @Override
+          public int read() throws IOException {
+            if (remaining == 0) return -1;
+            int b = in.read();
+            if (b != -1) remaining--;
+            return b;
+          }
 
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        if (remaining == 0) return -1;
-        int n = in.read(b, off, (int) Math.min(len, remaining));
-        if (n > 0) remaining -= n;
-        return n;
-      }
-    };
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            if (remaining == 0) return -1;
+            int n = in.read(b, off, (int) Math.min(len, remaining));
+            if (n > 0) remaining -= n;
+            return n;
+          }
+        };
+    return new java.io.SequenceInputStream(head, new java.io.ByteArrayInputStream(pending));
   }
 
   /** Returns a frozen body holding exactly the bytes written; this buffer is then done. */

@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -25,6 +26,36 @@ import org.junit.jupiter.api.Timeout;
  */
 class BodyPipeTest {
   private static final int KIB = 1024;
+
+  @Test
+  @Timeout(20)
+  void aShortReadAheadFailsEveryWireRatherThanSendTheRestAtTheWrongPlace() throws Exception {
+    byte[] payload = Payloads.bytes(10);
+    // A read-ahead that holds 3 of the 5 bytes it was counted at: a spill file that lost some.
+    BodyPipe drained = new BodyPipe(new ByteArrayInputStream(payload, 0, 3), 5);
+    drained.finish();
+    assertThatThrownBy(() -> drained.drainTo(new ByteArrayOutputStream()))
+        .hasMessage("read-ahead held 3 bytes, not 5");
+
+    BodyPipe pulled = new BodyPipe(new ByteArrayInputStream(payload, 0, 3), 5);
+    pulled.write(payload, 5, 5);
+    pulled.finish();
+    try (InputStream in = pulled.openStream()) {
+      assertThatThrownBy(in::readAllBytes).hasMessage("read-ahead held 3 bytes, not 5");
+    }
+    assertThat(pulled.wireClosed()).isTrue();
+
+    BodyPipe polled = new BodyPipe(new ByteArrayInputStream(payload, 0, 3), 5);
+    polled.write(payload, 5, 5);
+    polled.finish();
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    try (OutgoingBody.Source source = polled.openSource()) {
+      assertThatThrownBy(() -> source.writeTo(takingAll(received), () -> {}))
+          .hasMessage("read-ahead held 3 bytes, not 5");
+    }
+    assertThat(polled.wireClosed()).isTrue();
+    assertThat(received.toByteArray()).isEqualTo(Arrays.copyOf(payload, 3));
+  }
 
   @Test
   @Timeout(20)

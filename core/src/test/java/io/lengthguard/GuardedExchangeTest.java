@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lengthguard.testing.Payloads;
+import io.lengthguard.testing.SmallDisk;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,6 +27,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The exchange against a scripted transport: what each send carried, how often the caller's body
@@ -398,6 +402,92 @@ class GuardedExchangeTest {
     assertThat(events.list.get(events.list.size() - 1))
         .startsWith("gaveUp " + ORIGIN + " FREEZE_FAILED")
         .contains("NoSuchFileException");
+  }
+
+  /** How a client takes a streamed body: each of the pipe's wires. */
+  enum WireKind {
+    DRAINED,
+    PULLED,
+    POLLED
+  }
+
+  @ParameterizedTest
+  @EnumSource(WireKind.class)
+  @Timeout(20)
+  void aSpillFileThatFailsPartWayInTheReadAheadLosesNoByte(WireKind wire, @TempDir Path parent)
+      throws Exception {
+    // The file fails part way through the spill of the first 16 KiB, or through a later write.
+    for (int fileBytes : new int[] {10_000, 37_000}) {
+      Path spill = Files.createDirectory(parent.resolve("spill-" + fileBytes));
+      assertSpillFailureLosesNoByte(
+          wire,
+          Buffering.spillToDisk(16 * KIB, 8 * 1024 * KIB, SmallDisk.directory(spill, fileBytes)),
+          spill);
+    }
+  }
+
+  private void assertSpillFailureLosesNoByte(WireKind wire, Buffering buffering, Path spill)
+      throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(policy().buffering(buffering).prebufferBytes(256 * KIB).build());
+    byte[] payload = Payloads.bytes(512 * KIB);
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    Transport<Reply> transport =
+        new Transport<>() {
+          @Override
+          public Reply send(OutgoingBody body) throws IOException {
+            switch (wire) {
+              case DRAINED:
+                body.writeTo(received);
+                break;
+              case PULLED:
+                try (InputStream in = body.openStream()) {
+                  in.transferTo(received);
+                }
+                break;
+              case POLLED:
+                poll(body, received);
+                break;
+            }
+            return new Reply(200, 0);
+          }
+
+          @Override
+          public int status(Reply response) {
+            return response.status;
+          }
+
+          @Override
+          public void discard(Reply response) {}
+        };
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(new Body(payload), false, transport);
+
+    byte[] got = received.toByteArray();
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(got.length).as("bytes received").isEqualTo(payload.length);
+    assertThat(Arrays.equals(got, payload)).as("received the body's bytes").isTrue();
+    assertThat(guard.memoryInUse()).isZero();
+    try (Stream<Path> files = Files.list(spill)) {
+      assertThat(files).as("spill files left").isEmpty();
+    }
+  }
+
+  /** Takes the whole body as an event loop does, waiting for the pipe's wakeup between polls. */
+  private static void poll(OutgoingBody body, ByteArrayOutputStream received) throws IOException {
+    Semaphore more = new Semaphore(0);
+    OutgoingBody.Sink sink =
+        (b, off, len) -> {
+          received.write(b, off, len);
+          return len;
+        };
+    try (OutgoingBody.Source source = body.openSource()) {
+      while (!source.writeTo(sink, more::release)) {
+        if (!more.tryAcquire(10, TimeUnit.SECONDS)) throw new IOException("no wakeup");
+      }
+    } catch (InterruptedException e) {
+      throw new InterruptedIOException();
+    }
   }
 
   @Test
