@@ -177,7 +177,8 @@ public final class FrozenBody implements Closeable {
     SegmentBuffer buffer = new SegmentBuffer(buffering);
     try {
       writer.writeTo(buffer);
-    } catch (IOException | RuntimeException | Error e) {
+    } catch (Throwable e) {
+      // Throwable: a checked exception thrown sneakily (Kotlin, Lombok) must not leave a file.
       boolean overflowed = buffer.overflowed();
       long size = buffer.size();
       buffer.discard();

@@ -131,8 +131,10 @@ public final class GuardedExchange {
    */
   public <R> R execute(BodyWriter body, boolean repeatable, Transport<R> transport)
       throws IOException {
-    FirstWrite first = writeFirst(body, transport);
+    requireNonNull(body, "body == null");
+    FirstWrite first = firstWrite(transport);
     try {
+      writeRest(first, body, transport);
       if (!first.streaming()) return sendFrozenFirst(frozenReadAhead(first), repeatable, transport);
       return afterStream(first, body, repeatable, transport);
     } finally {
@@ -199,7 +201,7 @@ public final class GuardedExchange {
       boolean ended;
       try {
         ended = first.writeReady(body);
-      } catch (IOException | RuntimeException | Error e) {
+      } catch (Throwable e) {
         bodyFailed(first, e, transport); // not streaming: always throws
         throw e;
       }
@@ -314,7 +316,8 @@ public final class GuardedExchange {
     try {
       body.writeTo(first);
       first.end();
-    } catch (IOException | RuntimeException | Error e) {
+    } catch (Throwable e) {
+      // Throwable: a checked exception thrown sneakily (Kotlin, Lombok) must end the wire too.
       bodyFailed(first, e, transport); // returns if the guard stopped the body itself: go on
     }
   }
@@ -346,12 +349,18 @@ public final class GuardedExchange {
   }
 
   /**
-   * Returns {@code e} to be thrown as it is: it is an IOException, a RuntimeException or an Error.
+   * Returns {@code e} to be thrown as it is: an IOException is returned, anything else thrown here,
+   * a checked exception too, as the body threw it sneakily and the bare client would have let it
+   * through.
    */
   private static IOException rethrown(Throwable e) {
-    if (e instanceof RuntimeException) throw (RuntimeException) e;
-    if (e instanceof Error) throw (Error) e;
-    return (IOException) e;
+    if (e instanceof IOException) return (IOException) e;
+    throw GuardedExchange.<RuntimeException>sneaky(e);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends Throwable> T sneaky(Throwable e) throws T {
+    throw (T) e;
   }
 
   /** Freezes a body that ended within the read-ahead, and tells the listener. */
@@ -419,7 +428,7 @@ public final class GuardedExchange {
     FrozenBody resend;
     try {
       resend = resendBody(first, body, repeatable);
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) {
       transport.discard(response);
       throw e;
     }
@@ -509,7 +518,8 @@ public final class GuardedExchange {
     } catch (BodyTooLargeException e) {
       guard.gaveUp(origin, GiveUpReason.TOO_LARGE, e.getMessage());
       return null;
-    } catch (IOException | RuntimeException e) {
+    } catch (Exception e) {
+      // Exception, not IOException: a checked one thrown sneakily gives up the resend as well.
       guard.gaveUp(origin, GiveUpReason.FREEZE_FAILED, "writing the body again failed: " + e);
       return null;
     }

@@ -604,6 +604,23 @@ class FrozenBodyTest {
     }
 
     @Test
+    void writerThatThrowsACheckedExceptionSneakilyLeavesNoFile() throws IOException {
+      java.util.concurrent.TimeoutException checked =
+          new java.util.concurrent.TimeoutException("from Kotlin");
+
+      assertThatThrownBy(
+              () ->
+                  FrozenBody.write(
+                      out -> {
+                        out.write(new byte[5000]);
+                        throw GuardedExchangeTest.<RuntimeException>sneaky(checked);
+                      },
+                      Buffering.spillToDisk(0, 1 << 20, directory)))
+          .isSameAs(checked);
+      assertThat(filesIn()).isEmpty();
+    }
+
+    @Test
     void bodyWithinMemoryThresholdMakesNoFile() throws IOException {
       byte[] source = Payloads.bytes(1024);
 

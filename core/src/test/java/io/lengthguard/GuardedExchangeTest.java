@@ -21,6 +21,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -402,6 +403,66 @@ class GuardedExchangeTest {
     assertThat(events.list.get(events.list.size() - 1))
         .startsWith("gaveUp " + ORIGIN + " FREEZE_FAILED")
         .contains("NoSuchFileException");
+  }
+
+  /** Throws {@code e}, a checked exception too, as Kotlin and Lombok's @SneakyThrows do. */
+  @SuppressWarnings("unchecked")
+  static <T extends Throwable> T sneaky(Throwable e) throws T {
+    throw (T) e;
+  }
+
+  @Test
+  @Timeout(20)
+  void aCheckedExceptionThrownSneakilyByAStreamedBodyEndsTheSendAndFreesTheBudget()
+      throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(
+            policy().buffering(Buffering.inMemory(1 << 20)).prebufferBytes(64 * KIB).build());
+    TimeoutException checked = new TimeoutException("from Kotlin");
+    Script transport = new Script().answer(200);
+
+    assertThatThrownBy(
+            () ->
+                guard
+                    .exchange(ORIGIN, "POST")
+                    .execute(
+                        out -> {
+                          out.write(new byte[128 * KIB]); // past the read-ahead: streaming
+                          throw GuardedExchangeTest.<RuntimeException>sneaky(checked);
+                        },
+                        false,
+                        transport))
+        .isSameAs(checked);
+
+    // The send ended with the body's failure before execute threw, as without the guard.
+    assertThat(transport.failures).hasSize(1);
+    assertThat(transport.failures.get(0)).isInstanceOf(IOException.class).hasCause(checked);
+    assertThat(transport.sent).hasSize(1);
+    assertThat(transport.sent.get(0).bytes()).hasSize(128 * KIB);
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
+  void aCheckedExceptionThrownSneakilyWithinTheReadAheadSendsNothingAndFreesTheBudget() {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    TimeoutException checked = new TimeoutException("from Kotlin");
+    Script transport = new Script();
+
+    assertThatThrownBy(
+            () ->
+                guard
+                    .exchange(ORIGIN, "POST")
+                    .execute(
+                        out -> {
+                          out.write(new byte[KIB]);
+                          throw GuardedExchangeTest.<RuntimeException>sneaky(checked);
+                        },
+                        false,
+                        transport))
+        .isSameAs(checked);
+
+    assertThat(transport.sent).isEmpty();
+    assertThat(guard.memoryInUse()).isZero();
   }
 
   /** How a client takes a streamed body: each of the pipe's wires. */
