@@ -634,6 +634,9 @@ public final class GuardedExchange {
     volatile boolean stopped;
     @Nullable IOException captureFailure;
 
+    /** Why the send could not start: every later write, and the end, throw it. */
+    private @Nullable Throwable startFailure;
+
     /** Counted down when the caller's body ended, whole or not; {@link #bodyFailed} says which. */
     private final CountDownLatch bodyEnded = new CountDownLatch(1);
 
@@ -667,6 +670,7 @@ public final class GuardedExchange {
     @Override
     public void write(byte[] bytes, int offset, int length) throws IOException {
       java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+      if (startFailure != null) throw unchecked(startFailure);
       if (canceled || transport.canceled()) throw stop(new InterruptedIOException("canceled"));
       if (pipe == null) {
         if (stepping && length > credit) {
@@ -888,28 +892,44 @@ public final class GuardedExchange {
       if (canceled) wire.abort(new InterruptedIOException("canceled"));
       OutgoingBody outgoing = OutgoingBody.streamed(wire, policy.expectContinue(), this::replay);
       Transport<Object> t = (Transport<Object>) transport;
-      sending =
-          LengthGuard.EXECUTOR.submit(
-              () -> {
-                try {
-                  Object response = t.send(outgoing);
-                  wire.responded(t.status(response));
-                  return new Sent<>(response, null);
-                } catch (IOException e) {
-                  wire.abort(e);
-                  return new Sent<>(null, e);
-                } catch (RuntimeException | Error e) {
-                  IOException failure = new IOException(e);
-                  wire.abort(failure);
-                  return new Sent<>(null, failure);
-                } finally {
-                  wire.closeWire();
-                }
-              });
+      try {
+        sending =
+            LengthGuard.EXECUTOR.submit(
+                () -> {
+                  try {
+                    Object response = t.send(outgoing);
+                    wire.responded(t.status(response));
+                    return new Sent<>(response, null);
+                  } catch (IOException e) {
+                    wire.abort(e);
+                    return new Sent<>(null, e);
+                  } catch (RuntimeException | Error e) {
+                    IOException failure = new IOException(e);
+                    wire.abort(failure);
+                    return new Sent<>(null, failure);
+                  } finally {
+                    wire.closeWire();
+                  }
+                });
+      } catch (RuntimeException | Error e) {
+        // No thread to send it (RejectedExecutionException, no memory for one): nothing is
+        // streaming, and the caller's body fails with this, even if it swallows it and ends.
+        wire.closeWire();
+        pipe = null;
+        GuardedExchange.this.pipe = null;
+        startFailure = e;
+        throw e;
+      }
+    }
+
+    private RuntimeException unchecked(Throwable e) {
+      if (e instanceof Error) throw (Error) e;
+      return (RuntimeException) e;
     }
 
     /** Ends a body that wrote nothing past the read-ahead, or hands the end to the wire. */
     void end() {
+      if (startFailure != null) throw unchecked(startFailure);
       if (pipe != null) pipe.finish();
       bodyEnded.countDown();
     }
