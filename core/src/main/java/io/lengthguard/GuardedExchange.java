@@ -244,14 +244,19 @@ public final class GuardedExchange {
       throws IOException {
     boolean handedOff = false;
     try {
+      // The budget is given back before the caller hears the outcome, as execute returns after it.
       if (first.streaming()) {
-        result.complete(afterStream(first, body, repeatable, transport));
+        R response = afterStream(first, body, repeatable, transport);
+        first.release();
+        result.complete(response);
         return;
       }
       FrozenBody frozen = frozenReadAhead(first);
       if (frozen.inFile()) {
         // Its file is deleted once the response came: not on the thread that completes sendAsync.
-        result.complete(sendFrozenFirst(frozen, repeatable, transport));
+        R response = sendFrozenFirst(frozen, repeatable, transport);
+        first.release();
+        result.complete(response);
         return;
       }
       CompletableFuture<R> sent =
