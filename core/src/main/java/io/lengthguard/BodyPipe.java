@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,7 +30,11 @@ import org.jspecify.annotations.Nullable;
  * with 256 KiB).
  *
  * <p>A wire on an event loop, which must never wait, {@linkplain #openSource polls} instead: it
- * takes what is queued, straight from the capture or the ring, and is woken by the same events.
+ * takes what is queued, straight from the capture or the ring, and is woken by the same events, or
+ * within the same 10 ms of the first bytes queued while it sleeps: those schedule one linger, which
+ * wakes it from a guard thread if no other event did. At most one linger is scheduled per pipe, so
+ * a body that fills half the window fast pays for at most one per sleep of the wire, and nothing
+ * per write.
  *
  * <p>Either side may end it: the wire when it failed or a response came ({@link #closeWire}), the
  * writer when the body ended ({@link #finish}) or failed ({@link #failBody}). After the wire
@@ -57,6 +63,14 @@ final class BodyPipe {
   private static final int RUNS = 64;
 
   private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+  /**
+   * Runs a polled wire's linger {@link #LINGER_NANOS} after it was scheduled, on the JDK's shared
+   * delay thread: the linger only looks under the lock, and hands a wake that is due to a guard
+   * thread, so that no client's wake holds up the lingers of other pipes.
+   */
+  private static final Executor LINGERS =
+      CompletableFuture.delayedExecutor(LINGER_NANOS, TimeUnit.NANOSECONDS, Runnable::run);
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition readable = lock.newCondition();
@@ -93,6 +107,11 @@ final class BodyPipe {
   private boolean readerWaiting;
   // Set by a polling wire that found nothing queued; run once, outside the lock, when bytes are.
   private @Nullable Runnable wakeup;
+  // A linger is scheduled: it wakes the polled wire if bytes still wait for it then.
+  private boolean lingering;
+  // Made once per pipe, so that scheduling a linger allocates only the delay's own task.
+  private final Runnable linger = this::linger;
+  private final Runnable scheduleLinger = () -> LINGERS.execute(linger);
 
   private long taken;
   private boolean opened;
@@ -229,7 +248,8 @@ final class BodyPipe {
 
   /**
    * Queues {@code n} bytes of {@code array} from {@code at}, holding the lock and with room for
-   * them, and returns the polled wire's wakeup if it is due.
+   * them, and returns what to run outside the lock: the polled wire's wakeup if it is due, or the
+   * scheduling of a linger.
    */
   private @Nullable Runnable queue(byte[] array, int at, int n) {
     int last = (firstRun + runCount - 1) & (RUNS - 1);
@@ -243,9 +263,33 @@ final class BodyPipe {
       runCount++;
     }
     written += n;
-    if (written - read < HALF) return null;
+    if (written - read < HALF) {
+      // The bare client would send these bytes now: a sleeping polled wire gets them within the
+      // linger even if no more come, as a blocking wire does (a server's body-read idle timeout,
+      // nginx's client_body_timeout, may otherwise fail a slow body the bare client sends).
+      if (wakeup == null || lingering) return null;
+      lingering = true;
+      return scheduleLinger;
+    }
     if (readerWaiting) readable.signal();
     return takeWakeup();
+  }
+
+  /**
+   * Wakes the polled wire, from a guard thread, if bytes still wait for it and nothing woke it
+   * since the linger was scheduled.
+   */
+  private void linger() {
+    Runnable wake = null;
+    lock.lock();
+    try {
+      lingering = false;
+      if (!wireClosed && !finished && written > read) wake = takeWakeup();
+    } finally {
+      lock.unlock();
+    }
+    // Not on the delay thread, which every pipe's linger shares.
+    if (wake != null) LengthGuard.EXECUTOR.execute(wake);
   }
 
   /** Passes what was written so far to the wire, however little. */
@@ -441,7 +485,8 @@ final class BodyPipe {
   /**
    * Hands {@code sink} what is queued now, in runs straight from the capture or the ring, until it
    * is empty or the sink takes less than it was offered; never waits. When nothing is queued,
-   * {@code wake} runs once bytes are (half the window, a flush, the end or a failure of the body).
+   * {@code wake} runs once bytes are (half the window, a flush, the end or a failure of the body),
+   * or from a guard thread within {@link #LINGER_NANOS} of the first bytes if nothing else woke it.
    * Returns true at the end of the body.
    */
   private boolean poll(OutgoingBody.Sink sink, Runnable wake) throws IOException {

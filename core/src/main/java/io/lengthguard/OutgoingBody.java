@@ -177,8 +177,9 @@ public final class OutgoingBody {
   public interface Source extends java.io.Closeable {
     /**
      * Writes what the caller wrote so far to {@code sink}; never waits. When it stops for want of
-     * bytes, {@code wake} runs once more are queued (on the caller's thread): the client then calls
-     * again. Returns true once the whole body was written.
+     * bytes, {@code wake} runs once when more are queued: on the caller's thread, or on a guard
+     * thread about 10 ms after a few bytes that nothing followed. The client then calls again.
+     * Returns true once the whole body was written.
      *
      * @throws IOException the caller's own body failure, or if the body was abandoned; the source
      *     is closed

@@ -66,8 +66,8 @@ final class StreamedBodyPublisher implements HttpRequest.BodyPublisher {
 
   /**
    * The first subscription: publishes what the source has whenever there is demand, from whichever
-   * thread asks (the client's, requesting; the caller's, waking it when bytes are queued), one at a
-   * time.
+   * thread asks (the client's, requesting; the caller's or a guard thread, waking it when bytes are
+   * queued), one at a time.
    */
   private static final class FirstWrite implements Flow.Subscription, OutgoingBody.Sink {
     private final Flow.Subscriber<? super ByteBuffer> subscriber;
