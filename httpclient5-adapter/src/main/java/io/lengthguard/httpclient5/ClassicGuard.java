@@ -20,6 +20,7 @@ import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.HttpStatus;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -176,16 +177,36 @@ final class ClassicGuard {
                         body.isOneShot()));
         Framing.frozen(copy, frozen, body.contentDigest(), origin, guard.policy().listener());
       } else {
-        copy =
-            copy(
-                request,
-                new StreamedEntity(body, entity.getContentType(), entity.getContentEncoding()));
+        StreamedEntity streamed =
+            new StreamedEntity(body, entity.getContentType(), entity.getContentEncoding());
+        copy = copy(request, streamed);
         // A body streamed past the read-ahead always asks for 100 (Continue) first (RFC 9110
         // §10.1.1): a server that answers 411 and closes without reading the body (haproxy) does
         // so before any byte of it is written, where otherwise the write meets the closed
         // connection and loses the 411. One round trip, only for bodies over the read-ahead.
-        Framing.firstSend(copy, true);
+        boolean askedContinue = Framing.firstSend(copy, true);
+        ClassicHttpResponse response = send(copy);
+        // A server or proxy that refuses Expect answers 417 (RFC 9110 §10.1.1) to a request that
+        // works without it. HttpClient writes no body after a final answer to Expect
+        // (HttpRequestExecutor terminates the request), so the body is still whole: it goes once
+        // more as the caller's client would have sent it, without the guard's Expect.
+        if (!askedContinue
+            || response.getCode() != HttpStatus.SC_EXPECTATION_FAILED
+            || streamed.opened()) {
+          return response;
+        }
+        discard.accept(response);
+        ClassicHttpRequest bare =
+            copy(
+                request,
+                new StreamedEntity(body, entity.getContentType(), entity.getContentEncoding()));
+        Framing.firstSend(bare, false);
+        return send(bare);
       }
+      return send(copy);
+    }
+
+    private ClassicHttpResponse send(ClassicHttpRequest copy) throws IOException {
       try {
         return sender.send(copy);
       } catch (HttpException e) {

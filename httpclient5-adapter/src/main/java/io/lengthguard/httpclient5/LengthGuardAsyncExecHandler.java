@@ -39,6 +39,7 @@ import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.HttpStatus;
 import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.ProtocolVersion;
 import org.apache.hc.core5.http.nio.AsyncDataConsumer;
@@ -240,7 +241,20 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       Attempt previous = last;
       // A resend goes after the 411's exchange ended: the scope's runtime carries one at a time.
       if (previous != null) previous.awaitEnd();
-      return start(body).awaitHead();
+      Attempt attempt = start(body).awaitHead();
+      StreamedProducer bare = attempt.expectRefused;
+      if (bare == null) return attempt;
+      // A 417 to the guard's own Expect, before any byte of the body: the body goes once more as
+      // the caller's client would have sent it (see start), on a new connection once the 417's
+      // exchange ended.
+      try {
+        discard(attempt);
+        attempt.awaitEnd();
+        return start(bare).awaitHead();
+      } catch (IOException | RuntimeException e) {
+        bare.stop();
+        throw e;
+      }
     }
 
     /** The first send of a body frozen in memory: the exchange decides on the reactor's thread. */
@@ -282,13 +296,34 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
         // A body streamed past the read-ahead always asks for 100 (Continue) first (RFC 9110
         // §10.1.1): a server that answers 411 and closes without reading the body (haproxy) does
         // so before any byte of it is written, where otherwise the write meets the closed
-        // connection and loses the 411. One round trip, only for bodies over the read-ahead.
+        // connection and loses the 411. One round trip, only for bodies over the read-ahead. A
+        // server or proxy that refuses Expect answers 417 (RFC 9110 §10.1.1) to a request that
+        // works without it: HttpCore produces no body after a final answer to Expect, so the body
+        // then goes once more without it (send).
         boolean askedContinue = Framing.firstSend(copy, true);
         sent =
             streamed =
                 new StreamedProducer(
                     body, producer.getContentType(), producer.getContentEncoding(), askedContinue);
       }
+      return start(copy, sent, streamed);
+    }
+
+    /**
+     * Proceeds with a copy of the caller's request and {@code bare}, the streamed body a server
+     * refused to send 100 (Continue) for: without the guard's {@code Expect}, as the caller's
+     * client would have sent it.
+     */
+    private Attempt start(StreamedProducer bare) throws IOException {
+      if (canceled()) throw new InterruptedIOException("canceled");
+      HttpRequest copy = BasicRequestBuilder.copy(request).build();
+      Framing.firstSend(copy, false);
+      return start(copy, bare, bare);
+    }
+
+    private Attempt start(
+        HttpRequest copy, @Nullable AsyncEntityProducer sent, @Nullable StreamedProducer streamed)
+        throws IOException {
       Attempt attempt = new Attempt(this, streamed);
       last = attempt;
       try {
@@ -399,6 +434,8 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     volatile int status = -1;
     volatile boolean forwarded;
     volatile boolean discarded;
+    // The body a 417 to the guard's Expect left unsent, to go again without it.
+    volatile @Nullable StreamedProducer expectRefused;
     // HttpClient's first report of the exchange's end, and the response's own end: either may come
     // first. After a 4xx or 5xx HttpClient reports the end once the request stream ended too, which
     // after a refusal on the head is often before the response's body ended.
@@ -428,9 +465,14 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       this.details = details;
       int code = response.getCode();
       status = code;
+      StreamedProducer bare =
+          code == HttpStatus.SC_EXPECTATION_FAILED && streamed != null
+              ? streamed.withoutContinue()
+              : null;
+      expectRefused = bare;
       // HttpCore stops sending a body once a 4xx or 5xx came (RFC 9112 §9.6 lets it close).
       if (code >= 400 && streamed != null) streamed.stop();
-      if (streamed == null || code != 411) {
+      if (streamed == null || (code != 411 && bare == null)) {
         forwarded = true;
         try {
           if (details == null) {

@@ -24,6 +24,9 @@ final class StreamedProducer implements AsyncEntityProducer {
   private final boolean askedContinue;
   private volatile @Nullable DataStreamChannel channel;
   private volatile boolean stopped;
+  // Both are set on the I/O reactor's thread, which alone calls produce() and handleResponse().
+  private volatile boolean produced;
+  private volatile boolean handedOn;
   private final Runnable wake =
       () -> {
         DataStreamChannel current = channel;
@@ -39,10 +42,31 @@ final class StreamedProducer implements AsyncEntityProducer {
       @Nullable String contentType,
       @Nullable String contentEncoding,
       boolean askedContinue) {
-    this.source = body.openSource();
+    this(body.openSource(), contentType, contentEncoding, askedContinue);
+  }
+
+  private StreamedProducer(
+      OutgoingBody.Source source,
+      @Nullable String contentType,
+      @Nullable String contentEncoding,
+      boolean askedContinue) {
+    this.source = source;
     this.contentType = contentType;
     this.contentEncoding = contentEncoding;
     this.askedContinue = askedContinue;
+  }
+
+  /**
+   * Returns a producer of the same body for a send without the guard's {@code Expect}, if HttpCore
+   * never asked this one for a byte (it asks for none after a final answer to {@code Expect}): this
+   * one then gives the body up to it, and stopping it no longer stops the body. Returns null if the
+   * guard did not ask for 100 (Continue), or any of the body may have gone. On the I/O reactor's
+   * thread.
+   */
+  @Nullable StreamedProducer withoutContinue() {
+    if (!askedContinue || produced || handedOn) return null;
+    handedOn = true;
+    return new StreamedProducer(source, contentType, contentEncoding, false);
   }
 
   /** Returns true if the guard, not the caller, asked for 100 (Continue) before this body. */
@@ -56,7 +80,7 @@ final class StreamedProducer implements AsyncEntityProducer {
    */
   void stop() {
     stopped = true;
-    source.close();
+    if (!handedOn) source.close();
   }
 
   @Override
@@ -92,12 +116,14 @@ final class StreamedProducer implements AsyncEntityProducer {
   @Override
   public int available() {
     // HttpCore keeps asking for output while this is positive; at 0 it waits for the source's wake.
-    return stopped ? 0 : source.available();
+    return stopped || handedOn ? 0 : source.available();
   }
 
   @Override
   public void produce(DataStreamChannel channel) throws IOException {
     this.channel = channel;
+    if (handedOn) return;
+    produced = true;
     // After a refusal HttpClient may still ask (on HTTP/2): the body stays unended, as HttpCore's
     // own producers leave it when aborted, and the response goes to the caller.
     if (stopped) return;

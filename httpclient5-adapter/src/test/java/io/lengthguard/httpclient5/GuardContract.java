@@ -121,6 +121,46 @@ abstract class GuardContract {
   }
 
   @ParameterizedTest
+  @EnumSource(
+      value = Body.class,
+      names = {"REPEATABLE", "ONE_SHOT"})
+  void expectationFailedSendsTheBodyOnceMoreWithoutTheGuardsExpect(Body body) throws Exception {
+    try (RawOrigin origin = RawOrigin.start(true)) {
+      GuardedClient client = client(policy(GuardMode.RETRY_ON_411));
+      byte[] payload = body.payload(256 * KIB);
+
+      GuardedClient.Reply reply = client.post(origin.uri(), body, payload);
+
+      assertThat(reply.code()).isEqualTo(200);
+      assertThat(reply.body()).isEqualTo("received " + payload.length);
+      List<RawOrigin.Received> received = origin.received();
+      assertThat(received).hasSize(2);
+      assertThat(received.get(0).expect()).isEqualTo("100-continue");
+      assertThat(received.get(0).body()).isEmpty();
+      RawOrigin.Received bare = received.get(1);
+      assertThat(bare.expect()).isNull();
+      assertThat(bare.chunked()).isTrue();
+      assertThat(bare.field("Content-Length")).isNull();
+      assertThat(bare.body()).isEqualTo(payload);
+    }
+  }
+
+  @Test
+  void expectationFailedToTheCallersOwnExpectReachesTheCaller() throws Exception {
+    try (RawOrigin origin = RawOrigin.start(true)) {
+      GuardedClient client = client(policy(GuardMode.RETRY_ON_411));
+      byte[] payload = Body.REPEATABLE.payload(256 * KIB);
+
+      GuardedClient.Reply reply =
+          client.post(
+              origin.uri(), Body.REPEATABLE, payload, new BasicHeader("Expect", "100-continue"));
+
+      assertThat(reply.code()).isEqualTo(417);
+      assertThat(origin.received()).hasSize(1);
+    }
+  }
+
+  @ParameterizedTest
   @MethodSource("modesAndBodies")
   void strictOriginGetsExactLength(GuardMode mode, Body body) throws Exception {
     assertStrictOriginGetsExactLength(mode, body);
