@@ -62,6 +62,11 @@ final class AsyncBodies {
       return channel.ended;
     }
 
+    /** Returns the trailer fields the producer ended its body with, or null if none. */
+    @Nullable List<? extends Header> trailers() {
+      return channel.trailers;
+    }
+
     boolean writesTo(OutputStream out) {
       return channel.out == out;
     }
@@ -144,6 +149,7 @@ final class AsyncBodies {
     private long room = Long.MAX_VALUE;
     private long refused;
     private byte @Nullable [] chunk;
+    private volatile @Nullable List<? extends Header> trailers;
 
     Collector(OutputStream out) {
       this.out = out;
@@ -213,7 +219,9 @@ final class AsyncBodies {
 
     @Override
     public void endStream(@Nullable List<? extends Header> trailers) {
-      // Content-Length framing carries no trailers (RFC 9112 §7.1.2).
+      // Kept for the streamed send; a body sent with its Content-Length carries none (RFC 9112
+      // §7.1.2), and the guard refuses to send it so rather than drop them.
+      if (trailers != null && !trailers.isEmpty()) this.trailers = List.copyOf(trailers);
       ended = true;
     }
   }

@@ -52,13 +52,13 @@ final class ClassicGuard {
 
   /**
    * Returns true if {@code request} goes on untouched: no entity, or a plain entity of known length
-   * that is not an empty body on a body-less method, and no framing fields set by the caller.
-   * Allocates nothing.
+   * that is not an empty body on a body-less method, or one with trailers, and no framing fields
+   * set by the caller. Allocates nothing.
    */
   static boolean passesThrough(ClassicHttpRequest request) {
     HttpEntity entity = request.getEntity();
     if (entity != null) {
-      if (entity instanceof FrozenEntity || Framing.unknownLength(entity)) return false;
+      if (entity instanceof FrozenEntity || Framing.guarded(entity)) return false;
       if (entity.getContentLength() == 0 && Framing.bodyless(request.getMethod())) return false;
     }
     return !Framing.callerFramed(request);
@@ -83,7 +83,7 @@ final class ClassicGuard {
     if (entity instanceof FrozenEntity) {
       return sendFrozenEntity(target, request, (FrozenEntity) entity, sender);
     }
-    if (entity == null || !Framing.unknownLength(entity)) {
+    if (entity == null || !Framing.guarded(entity)) {
       // HttpClient would refuse any caller-set framing with "Content-Length header already
       // present"; a malformed one is refused here first, naming what is wrong with it.
       if (Framing.callerFramed(request)) {

@@ -6,15 +6,18 @@ import io.lengthguard.FramingViolationException;
 import io.lengthguard.FrozenBody;
 import io.lengthguard.GuardListener;
 import io.lengthguard.Origin;
+import java.util.Set;
 import org.apache.hc.client5.http.UnsupportedSchemeException;
 import org.apache.hc.client5.http.impl.DefaultSchemePortResolver;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HeaderElements;
+import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.Method;
+import org.apache.hc.core5.http.nio.AsyncEntityProducer;
 import org.jspecify.annotations.Nullable;
 
 /** The header rules that the classic and the async client share. */
@@ -35,6 +38,26 @@ final class Framing {
   static boolean unknownLength(EntityDetails entity) {
     // RequestContent chunks when isChunked() or the length is negative; isRepeatable plays no part.
     return entity.getContentLength() < 0 || entity.isChunked();
+  }
+
+  /**
+   * Returns true if the guard takes {@code entity} in hand: a body of unknown length without
+   * trailer fields. Trailers go only at the end of a chunked body (RFC 9112 §7.1.2), never with the
+   * {@code Content-Length} of a frozen one: an entity that supplies them goes as HttpClient sends
+   * it, chunked with its trailers, as a body of known length goes untouched.
+   */
+  static boolean guarded(HttpEntity entity) {
+    return unknownLength(entity) && entity.getTrailers() == null;
+  }
+
+  /**
+   * Returns true if the guard takes {@code producer} in hand: a body of unknown length that
+   * declares no trailer fields ({@link AsyncEntityProducer#getTrailerNames()}); one that declares
+   * some goes as HttpClient sends it, as {@link #guarded(HttpEntity)} says.
+   */
+  static boolean guarded(AsyncEntityProducer producer) {
+    Set<String> trailers = producer.getTrailerNames();
+    return unknownLength(producer) && (trailers == null || trailers.isEmpty());
   }
 
   /**

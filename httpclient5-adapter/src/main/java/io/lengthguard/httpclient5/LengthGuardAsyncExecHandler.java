@@ -3,7 +3,6 @@ package io.lengthguard.httpclient5;
 import static java.util.Objects.requireNonNull;
 
 import io.lengthguard.BodyTooLargeException;
-import io.lengthguard.BodyWriter;
 import io.lengthguard.FramingViolationException;
 import io.lengthguard.FrozenBody;
 import io.lengthguard.GuardPolicy;
@@ -126,7 +125,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       chain.proceed(request, producer, scope, callback); // the guard's own first send
       return;
     }
-    if (producer == null || !Framing.unknownLength(producer)) {
+    if (producer == null || !Framing.guarded(producer)) {
       // HttpClient refuses any caller-set framing on HTTP/1.1 ("Content-Length header already
       // present") but sends it on HTTP/2; a malformed one is refused here first, on both.
       if (Framing.callerFramed(request)) {
@@ -184,6 +183,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     private boolean reported;
     private volatile boolean canceled;
     private volatile @Nullable Attempt last;
+    private final ProducerWriter writer;
 
     AsyncTransport(
         GuardedExchange exchange,
@@ -200,14 +200,14 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       this.scope = scope;
       this.chain = chain;
       this.callback = callback;
+      this.writer = new ProducerWriter(producer, this::canceled);
     }
 
     void start() {
       // Future.cancel on the caller's call now cancels this exchange and the send in flight.
       scope.cancellableDependency.setDependency(this);
-      BodyWriter body = new ProducerWriter(producer, this::canceled);
       exchange
-          .executeAsync(body, producer.isRepeatable(), this)
+          .executeAsync(writer, producer.isRepeatable(), this)
           .whenComplete(
               (attempt, failure) -> {
                 reported();
@@ -282,6 +282,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       AsyncEntityProducer sent;
       StreamedProducer streamed = null;
       if (frozen != null) {
+        refuseTrailers();
         Framing.frozen(copy, frozen, body.contentDigest(), origin, guard.policy().listener());
         sent =
             frozen.contentLength() == 0 && Framing.bodyless(request.getMethod())
@@ -304,9 +305,34 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
         sent =
             streamed =
                 new StreamedProducer(
-                    body, producer.getContentType(), producer.getContentEncoding(), askedContinue);
+                    body,
+                    producer.getContentType(),
+                    producer.getContentEncoding(),
+                    askedContinue,
+                    writer::trailers);
       }
       return start(copy, sent, streamed);
+    }
+
+    /**
+     * Throws if the caller's producer ended its body with trailer fields it did not declare: a body
+     * sent with its {@code Content-Length} carries none (RFC 9112 §7.1.2), and dropping them would
+     * lose them silently.
+     */
+    private void refuseTrailers() throws IOException {
+      List<? extends Header> trailers = writer.trailers();
+      if (trailers == null) return;
+      List<String> names = new ArrayList<>();
+      for (Header trailer : trailers) names.add(trailer.getName());
+      throw new IOException(
+          "entity producer "
+              + producer
+              + " ended its body with trailer fields "
+              + names
+              + " that it does not declare in getTrailerNames(): the guard would send this body"
+              + " with its Content-Length, which carries no trailers (RFC 9112 §7.1.2), and does"
+              + " not send it so; declare them in getTrailerNames() and the guard leaves the body"
+              + " to HttpClient, chunked with its trailers");
     }
 
     /**
@@ -699,11 +725,17 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
   private static final class ProducerWriter implements NonBlockingBodyWriter {
     private final AsyncEntityProducer producer;
     private final java.util.function.BooleanSupplier canceled;
-    private AsyncBodies.@Nullable Run run;
+    private volatile AsyncBodies.@Nullable Run run;
 
     ProducerWriter(AsyncEntityProducer producer, java.util.function.BooleanSupplier canceled) {
       this.producer = producer;
       this.canceled = canceled;
+    }
+
+    /** Returns the trailer fields the producer ended its body with, or null if none. */
+    @Nullable List<? extends Header> trailers() {
+      AsyncBodies.Run current = run;
+      return current == null ? null : current.trailers();
     }
 
     @Override

@@ -4,7 +4,10 @@ import io.lengthguard.OutgoingBody;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Collections;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
+import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
 import org.jspecify.annotations.Nullable;
@@ -22,6 +25,7 @@ final class StreamedProducer implements AsyncEntityProducer {
   private final @Nullable String contentType;
   private final @Nullable String contentEncoding;
   private final boolean askedContinue;
+  private final Supplier<@Nullable List<? extends Header>> trailers;
   private volatile @Nullable DataStreamChannel channel;
   private volatile boolean stopped;
   // Both are set on the I/O reactor's thread, which alone calls produce() and handleResponse().
@@ -36,21 +40,26 @@ final class StreamedProducer implements AsyncEntityProducer {
   /**
    * @param askedContinue whether the guard, not the caller, put {@code Expect: 100-continue} on the
    *     request that carries this body
+   * @param trailers the trailer fields the caller's producer ended its body with, or null; asked
+   *     once the whole body was written
    */
   StreamedProducer(
       OutgoingBody body,
       @Nullable String contentType,
       @Nullable String contentEncoding,
-      boolean askedContinue) {
-    this(body.openSource(), contentType, contentEncoding, askedContinue);
+      boolean askedContinue,
+      Supplier<@Nullable List<? extends Header>> trailers) {
+    this(body.openSource(), contentType, contentEncoding, askedContinue, trailers);
   }
 
   private StreamedProducer(
       OutgoingBody.Source source,
       @Nullable String contentType,
       @Nullable String contentEncoding,
-      boolean askedContinue) {
+      boolean askedContinue,
+      Supplier<@Nullable List<? extends Header>> trailers) {
     this.source = source;
+    this.trailers = trailers;
     this.contentType = contentType;
     this.contentEncoding = contentEncoding;
     this.askedContinue = askedContinue;
@@ -66,7 +75,7 @@ final class StreamedProducer implements AsyncEntityProducer {
   @Nullable StreamedProducer withoutContinue() {
     if (!askedContinue || produced || handedOn) return null;
     handedOn = true;
-    return new StreamedProducer(source, contentType, contentEncoding, false);
+    return new StreamedProducer(source, contentType, contentEncoding, false, trailers);
   }
 
   /** Returns true if the guard, not the caller, asked for 100 (Continue) before this body. */
@@ -129,7 +138,13 @@ final class StreamedProducer implements AsyncEntityProducer {
     if (stopped) return;
     // The caller's own body failure, or a body the exchange abandoned, fails the send here.
     if (source.writeTo((b, off, len) -> channel.write(ByteBuffer.wrap(b, off, len)), wake)) {
-      channel.endStream();
+      // The caller's producer's trailers end the body as they would have without the guard.
+      List<? extends Header> fields = trailers.get();
+      if (fields == null) {
+        channel.endStream();
+      } else {
+        channel.endStream(fields);
+      }
     }
   }
 
