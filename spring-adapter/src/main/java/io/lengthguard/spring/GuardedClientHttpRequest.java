@@ -152,8 +152,9 @@ final class GuardedClientHttpRequest implements ClientHttpRequest, StreamingHttp
     @Override
     public Sent send(OutgoingBody outgoing) throws IOException {
       ClientHttpRequest request = factory.createRequest(uri, method);
-      // Spring's JDK request drops Connection and Expect itself (its disallowed headers).
-      SpringFraming.copyForSend(headers, request.getHeaders(), outgoing, true);
+      // Spring's JDK request drops Connection and Expect itself (its disallowed headers), and
+      // HttpClient 5's classic client, the one HttpComponents factory, speaks HTTP/1.1 only.
+      SpringFraming.copyForSend(headers, request.getHeaders(), outgoing, true, true);
       request.getAttributes().putAll(attributes);
       writeBody(request, new OutgoingSpringBody(outgoing));
       ClientHttpResponse response = request.execute();

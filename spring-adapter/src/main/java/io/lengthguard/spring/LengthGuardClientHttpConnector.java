@@ -61,16 +61,35 @@ public final class LengthGuardClientHttpConnector implements ClientHttpConnector
   private final ClientHttpConnector delegate;
   private final LengthGuard guard;
 
+  private static final String HTTP_COMPONENTS =
+      "org.springframework.http.client.reactive.HttpComponentsClientHttpConnector";
+
   /**
-   * Whether the delegate takes {@code Connection} and {@code Expect} fields: Spring's JDK connector
-   * hands every field to {@code HttpRequest.Builder.header}, which refuses both.
+   * Whether the delegate takes an {@code Expect} field: Spring's JDK connector hands every field to
+   * {@code HttpRequest.Builder.header}, which refuses it.
    */
-  private final boolean hopFields;
+  private final boolean expect;
+
+  /**
+   * Whether a streamed body asks for {@code Connection: close}: not through the JDK's connector,
+   * which refuses the field, nor HttpComponents', whose HttpClient 5 passes it to HTTP/2, where an
+   * origin refuses the request (RFC 9113 §8.2.2).
+   */
+  private final boolean connectionClose;
 
   private LengthGuardClientHttpConnector(ClientHttpConnector delegate, LengthGuard guard) {
     this.delegate = delegate;
     this.guard = guard;
-    this.hopFields = !(delegate instanceof JdkClientHttpConnector);
+    this.expect = !(delegate instanceof JdkClientHttpConnector);
+    // By name: HttpComponents' connector class needs httpcore5-reactive, an optional dependency.
+    this.connectionClose = expect && !isA(delegate.getClass(), HTTP_COMPONENTS);
+  }
+
+  private static boolean isA(Class<?> type, String name) {
+    for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+      if (c.getName().equals(name)) return true;
+    }
+    return false;
   }
 
   /** Returns a connector that guards {@code delegate} with the default policy. */
@@ -217,7 +236,7 @@ public final class LengthGuardClientHttpConnector implements ClientHttpConnector
               captured.getURI(),
               request -> {
                 SpringFraming.copyForSend(
-                    captured.getHeaders(), request.getHeaders(), outgoing, hopFields);
+                    captured.getHeaders(), request.getHeaders(), outgoing, connectionClose, expect);
                 captured.copyExtrasTo(request);
                 if (outgoing.contentLength() == 0) return request.setComplete();
                 // Reading waits for the caller's bytes (or a spill file): never on an event loop.

@@ -36,10 +36,18 @@ final class SpringFraming {
    * framing ones, which follow the body (RFC 9112 §6.2: never a length with Transfer-Encoding),
    * then the fields the body asks for, unless the caller set them.
    *
-   * @param hopFields whether the client takes {@code Connection} and {@code Expect} as fields; the
-   *     JDK's {@code HttpClient} refuses both (restricted headers) and manages them itself
+   * @param connectionClose whether a body streamed past the read-ahead asks for {@code Connection:
+   *     close}: not where the client refuses the field (the JDK's {@code HttpClient}, a restricted
+   *     header) or passes it to HTTP/2, where it is illegal (HttpClient 5, RFC 9113 §8.2.2)
+   * @param expect whether the client takes {@code Expect} as a field; the JDK's {@code HttpClient}
+   *     refuses it (a restricted header) and manages it itself
    */
-  static void copyForSend(HttpHeaders from, HttpHeaders to, OutgoingBody body, boolean hopFields) {
+  static void copyForSend(
+      HttpHeaders from,
+      HttpHeaders to,
+      OutgoingBody body,
+      boolean connectionClose,
+      boolean expect) {
     from.forEach(
         (name, values) -> {
           if (!isFraming(name)) to.addAll(name, values);
@@ -47,14 +55,14 @@ final class SpringFraming {
     long length = body.contentLength();
     if (length >= 0) {
       to.setContentLength(length);
-    } else if (hopFields && from.getFirst(CONNECTION) == null) {
+    } else if (connectionClose && from.getFirst(CONNECTION) == null) {
       // A 411 may come before the server read the body, and a server that did not read it closes
       // the connection, maybe without saying so: a body streamed past the read-ahead takes a
       // connection of its own (RFC 9112 §9.6), so that the resend never meets that one in a pool.
       to.set(CONNECTION, "close");
     }
     // RFC 9110 §10.1.1: a server that wants a length answers 411 instead of 100 (Continue).
-    if (hopFields && body.expectContinue() && from.getFirst(EXPECT) == null) {
+    if (expect && body.expectContinue() && from.getFirst(EXPECT) == null) {
       to.set(EXPECT, "100-continue");
     }
     String digest = body.contentDigest();
