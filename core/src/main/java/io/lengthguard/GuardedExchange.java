@@ -132,7 +132,7 @@ public final class GuardedExchange {
   public <R> R execute(BodyWriter body, boolean repeatable, Transport<R> transport)
       throws IOException {
     requireNonNull(body, "body == null");
-    FirstWrite first = firstWrite(transport);
+    FirstWrite first = firstWrite(repeatable, transport);
     try {
       writeRest(first, body, transport);
       if (!first.streaming()) return sendFrozenFirst(frozenReadAhead(first), repeatable, transport);
@@ -164,7 +164,7 @@ public final class GuardedExchange {
         LengthGuard.EXECUTOR.submit(
             () -> {
               try {
-                FirstWrite first = writeFirst(body, transport);
+                FirstWrite first = writeFirst(body, repeatable, transport);
                 executeInto(result, first, body, repeatable, transport);
               } catch (Throwable e) {
                 result.completeExceptionally(e);
@@ -197,7 +197,7 @@ public final class GuardedExchange {
         });
     FirstWrite first;
     try {
-      first = firstWrite(transport);
+      first = firstWrite(repeatable, transport);
       boolean ended;
       try {
         ended = first.writeReady(body);
@@ -294,15 +294,16 @@ public final class GuardedExchange {
    * Runs the caller's body once into the exchange: read ahead, frozen if it ends within the
    * read-ahead, streamed past it. Throws the body's own failure as the client would have.
    */
-  private <R> FirstWrite writeFirst(BodyWriter body, Transport<R> transport) throws IOException {
+  private <R> FirstWrite writeFirst(BodyWriter body, boolean repeatable, Transport<R> transport)
+      throws IOException {
     requireNonNull(body, "body == null");
-    FirstWrite first = firstWrite(transport);
+    FirstWrite first = firstWrite(repeatable, transport);
     writeRest(first, body, transport);
     return first;
   }
 
   /** Starts the exchange's one first write, read-ahead or whole as the policy says. */
-  private FirstWrite firstWrite(Transport<?> transport) {
+  private FirstWrite firstWrite(boolean repeatable, Transport<?> transport) {
     requireNonNull(transport, "transport == null");
     synchronized (this) {
       Checks.requireState(!executed, "an exchange executes once");
@@ -312,7 +313,7 @@ public final class GuardedExchange {
         lengthDeclared ? FreezeReason.CALLER_LENGTH : guard.freezeBeforeSend(origin);
     long limit = reason != null ? policy.buffering().maxBytes() : policy.prebufferBytes();
     boolean whole = reason == FreezeReason.PREBUFFER || reason == FreezeReason.CALLER_LENGTH;
-    return new FirstWrite(limit, whole, reason, transport);
+    return new FirstWrite(limit, whole, reason, repeatable, transport);
   }
 
   /** Runs the caller's body into {@code first} to its end, from where any steps left it. */
@@ -619,6 +620,7 @@ public final class GuardedExchange {
     private final long limit;
     private final boolean prebuffer;
     final @Nullable FreezeReason reason;
+    private final boolean repeatable;
     private final Transport<?> transport;
     private @Nullable SegmentBuffer capture;
     private @Nullable BodyPipe pipe;
@@ -647,14 +649,25 @@ public final class GuardedExchange {
 
     private volatile boolean bodyFailed;
 
+    /** Set once the caller's body returned whole, before the wire hears of its end. */
+    private volatile boolean bodyWhole;
+
+    /** Set once the capture is dropped or released: a replay then has nothing to read. */
+    private volatile boolean copyGone;
+
     /** Whether the client wrote the body again from the capture: the wire's count is not its. */
     volatile boolean replayed;
 
     FirstWrite(
-        long limit, boolean prebuffer, @Nullable FreezeReason reason, Transport<?> transport) {
+        long limit,
+        boolean prebuffer,
+        @Nullable FreezeReason reason,
+        boolean repeatable,
+        Transport<?> transport) {
       this.limit = limit;
       this.prebuffer = prebuffer;
       this.reason = reason;
+      this.repeatable = repeatable;
       this.transport = transport;
       this.capture = new SegmentBuffer(policy.buffering());
     }
@@ -852,6 +865,7 @@ public final class GuardedExchange {
 
     /** Drops the capture, deleting a spill file, and gives its bytes back to the budget. */
     private void dropCapture() {
+      copyGone = true;
       SegmentBuffer held = capture;
       capture = null;
       if (held != null) held.discard();
@@ -895,7 +909,8 @@ public final class GuardedExchange {
         held.segmentSize(SegmentBuffer.STREAMED_SEGMENT_SIZE);
       }
       if (canceled) wire.abort(new InterruptedIOException("canceled"));
-      OutgoingBody outgoing = OutgoingBody.streamed(wire, policy.expectContinue(), this::replay);
+      OutgoingBody outgoing =
+          OutgoingBody.streamed(wire, policy.expectContinue(), this::oneShot, this::replay);
       Transport<Object> t = (Transport<Object>) transport;
       try {
         sending =
@@ -935,6 +950,8 @@ public final class GuardedExchange {
     /** Ends a body that wrote nothing past the read-ahead, or hands the end to the wire. */
     void end() {
       if (startFailure != null) throw unchecked(startFailure);
+      // Before the wire hears of the end, so that a client that asks after the response knows it.
+      bodyWhole = true;
       if (pipe != null) pipe.finish();
       bodyEnded.countDown();
     }
@@ -943,6 +960,16 @@ public final class GuardedExchange {
     void failed() {
       bodyFailed = true;
       bodyEnded.countDown();
+    }
+
+    /**
+     * Returns true if the client must not write the streamed body again on its own: the caller's
+     * body is one-shot, is still being written (a copy may yet be dropped, and the caller's writes
+     * must not wait on a second write), failed or was stopped, or no copy of it is kept. Else a
+     * second write {@linkplain #replay replays} the copy, which holds the first send's bytes.
+     */
+    private boolean oneShot() {
+      return !repeatable || !bodyWhole || bodyFailed || stopped || copyGone;
     }
 
     /**
@@ -1007,6 +1034,7 @@ public final class GuardedExchange {
 
     /** Drops the read-ahead and the capture, deleting a spill file. Safe to call more than once. */
     void release() {
+      copyGone = true;
       SegmentBuffer held = capture;
       capture = null;
       if (held != null) held.discard();

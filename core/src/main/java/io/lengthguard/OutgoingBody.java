@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,11 +14,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A frozen body ({@link #frozen()} not null) may be written any number of times with the same
  * bytes, so a client may send it again for a redirect or its own retry. A streamed body ({@link
- * #contentLength()} -1) streams the caller's body as it is written, once; it is one-shot, and
- * {@link #isOneShot()} says so, so that the client never repeats the request on its own. A client
- * that writes it again all the same (java.net.http subscribes a body again for a redirect or an
- * authentication) gets the bytes of the first write from the guard's copy, once the caller's body
- * ended, or an {@code IOException} where no copy was kept: never other bytes.
+ * #contentLength()} -1) streams the caller's body as it is written; a later write sends the bytes
+ * of the first from the guard's copy, once the caller's body ended, or fails with an {@code
+ * IOException} where no copy was kept: never other bytes. Whether a client may write it again on
+ * its own (for a redirect, an authentication or a retry) is {@link #isOneShot()}'s answer at the
+ * time it asks. A client that writes it again all the same (java.net.http subscribes a body again
+ * without asking) gets the same bytes or that {@code IOException}.
  *
  * <p>This class is thread-safe.
  */
@@ -26,7 +28,7 @@ public final class OutgoingBody {
   private final @Nullable BodyPipe pipe;
   private final boolean expectContinue;
   private final @Nullable String contentDigest;
-  private final boolean oneShot;
+  private final BooleanSupplier oneShot;
   private final boolean resend;
   private final @Nullable Replay replay;
   private final AtomicBoolean streamed = new AtomicBoolean();
@@ -41,7 +43,7 @@ public final class OutgoingBody {
       @Nullable BodyPipe pipe,
       boolean expectContinue,
       @Nullable String contentDigest,
-      boolean oneShot,
+      BooleanSupplier oneShot,
       boolean resend,
       @Nullable Replay replay) {
     this.frozen = frozen;
@@ -55,11 +57,17 @@ public final class OutgoingBody {
 
   static OutgoingBody frozen(
       FrozenBody frozen, @Nullable String contentDigest, boolean oneShot, boolean resend) {
-    return new OutgoingBody(frozen, null, false, contentDigest, oneShot, resend, null);
+    BooleanSupplier fixed = oneShot ? () -> true : () -> false;
+    return new OutgoingBody(frozen, null, false, contentDigest, fixed, resend, null);
   }
 
-  static OutgoingBody streamed(BodyPipe pipe, boolean expectContinue, Replay replay) {
-    return new OutgoingBody(null, pipe, expectContinue, null, true, false, replay);
+  /**
+   * @param oneShot answers {@link #isOneShot()} each time a client asks: true unless the caller's
+   *     body is repeatable, ended whole, and the guard still keeps its copy
+   */
+  static OutgoingBody streamed(
+      BodyPipe pipe, boolean expectContinue, BooleanSupplier oneShot, Replay replay) {
+    return new OutgoingBody(null, pipe, expectContinue, null, oneShot, false, replay);
   }
 
   /** Returns the exact number of bytes {@link #writeTo} writes, or -1 if it is not known. */
@@ -73,11 +81,20 @@ public final class OutgoingBody {
   }
 
   /**
-   * Returns true if this body can be written only once: a streamed body, or the frozen resend of a
-   * caller's one-shot body (the client must not repeat it on its own any more than the original).
+   * Returns true if the client must not write this body again on its own (for a redirect, an
+   * authentication or a retry): the caller's body is one-shot, so that the client must not repeat
+   * it any more than without the guard; or, for a streamed body, the guard cannot write its first
+   * send's bytes again.
+   *
+   * <p>A frozen body answers the same every time. A streamed body's answer is the state at the time
+   * of the call, so a client asks when it decides on a follow-up, after the response: it is
+   * one-shot while the caller's body is still being written, and once it ended, if it failed or the
+   * guard kept no copy of it (past the buffering limit or the memory budget, or the spill file
+   * failed); else a later {@link #writeTo} or {@link #openStream()} writes exactly the first send's
+   * bytes from the copy. Once the exchange is over and has released its copy, it is one-shot.
    */
   public boolean isOneShot() {
-    return oneShot;
+    return oneShot.getAsBoolean();
   }
 
   /** Returns true if this is the resend after a 411. */

@@ -80,7 +80,7 @@ class GuardedExchangeTest {
   }
 
   @Test
-  void bodyOnePastTheReadAheadStreamsOneShot() throws Exception {
+  void bodyOnePastTheReadAheadStreamsAndMayGoAgainFromTheCopyOnceItEnded() throws Exception {
     LengthGuard guard = LengthGuard.create(policy().build());
     byte[] payload = Payloads.bytes(4 * KIB + 1);
     Script transport = new Script().answer(200);
@@ -89,9 +89,80 @@ class GuardedExchangeTest {
 
     Sent sent = transport.sent.get(0);
     assertThat(sent.contentLength).isEqualTo(-1);
-    assertThat(sent.oneShot).isTrue();
+    assertThat(sent.oneShot).isFalse();
     assertThat(sent.bytes).isEqualTo(payload);
     assertThat(events.list).isEmpty();
+  }
+
+  @Test
+  @Timeout(10)
+  void aStreamedRepeatableBodyIsOneShotUntilItEndedThenWrittenAgainFromTheCopy() throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(policy().buffering(Buffering.inMemory(1024 * KIB)).build());
+    byte[] payload = Payloads.bytes(512 * KIB); // past the read-ahead and the pipe's window
+    Body body = new Body(payload);
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    List<Boolean> asked = new ArrayList<>();
+    List<OutgoingBody> bodies = new ArrayList<>();
+    Script transport = new Script();
+    transport.steps.add(
+        (outgoing, received) -> {
+          bodies.add(outgoing);
+          asked.add(outgoing.isOneShot()); // the caller's body waits on the wire
+          outgoing.writeTo(received);
+          asked.add(outgoing.isOneShot()); // a 307, say: the client decides on a follow-up
+          outgoing.writeTo(again);
+          return 200;
+        });
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(body, true, transport);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(asked).containsExactly(true, false);
+    assertThat(transport.sent.get(0).bytes).isEqualTo(payload);
+    assertThat(again.toByteArray()).isEqualTo(payload);
+    assertThat(bodies.get(0).isOneShot()).isTrue(); // the exchange released its copy
+    assertThat(body.runs).hasValue(1);
+  }
+
+  @Test
+  void aStreamedBodyThatIsNotRepeatableStaysOneShot() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    byte[] payload = Payloads.bytes(20 * KIB);
+    List<Boolean> asked = new ArrayList<>();
+    Script transport = new Script();
+    transport.steps.add(
+        (outgoing, received) -> {
+          outgoing.writeTo(received);
+          asked.add(outgoing.isOneShot());
+          return 307;
+        });
+
+    guard.exchange(ORIGIN, "POST").execute(new Body(payload), false, transport);
+
+    assertThat(asked).containsExactly(true);
+  }
+
+  @Test
+  void aStreamedRepeatableBodyWhoseCopyWasDroppedIsOneShot() throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(
+            policy().buffering(Buffering.inMemory(8 * KIB)).prebufferBytes(0).build());
+    byte[] payload = Payloads.bytes(20 * KIB);
+    List<Boolean> asked = new ArrayList<>();
+    Script transport = new Script();
+    transport.steps.add(
+        (outgoing, received) -> {
+          outgoing.writeTo(received);
+          asked.add(outgoing.isOneShot());
+          return 307;
+        });
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(new Body(payload), true, transport);
+
+    assertThat(reply.status).isEqualTo(307);
+    assertThat(asked).containsExactly(true);
+    assertThat(transport.sent.get(0).bytes).isEqualTo(payload);
   }
 
   @Test

@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The caller's body of unknown length, streamed by the guard's exchange on its first send:
- * HttpClient frames it chunked and writes it once. It keeps the content type and coding of the
- * caller's entity.
+ * HttpClient frames it chunked. A second write, for HttpClient's redirect, authentication or retry,
+ * sends the first's bytes from the guard's copy; {@link #isRepeatable()} is the exchange's answer
+ * to whether it may. It keeps the content type and coding of the caller's entity.
  */
 final class StreamedEntity implements HttpEntity {
   private final OutgoingBody body;
@@ -31,10 +32,14 @@ final class StreamedEntity implements HttpEntity {
     this.contentEncoding = contentEncoding;
   }
 
-  /** Returns false: the caller's bytes pass once; a redirect or retry cannot write them again. */
+  /**
+   * Returns true if HttpClient may write the body again: the caller's entity is repeatable, ended
+   * whole, and the guard keeps its copy. RedirectExec, ProtocolExec and HttpRequestRetryExec ask
+   * after the response or failure.
+   */
   @Override
   public boolean isRepeatable() {
-    return false;
+    return !body.isOneShot();
   }
 
   /** Returns true if HttpClient asked for the body's bytes: some may have reached the wire. */

@@ -92,6 +92,10 @@ final class StreamedProducer implements AsyncEntityProducer {
     if (!handedOn) source.close();
   }
 
+  /**
+   * Returns false: a body's source opens once, and {@link #releaseResources()} stops it rather than
+   * rewinding, so the async client's redirect or retry could not produce the bytes again.
+   */
   @Override
   public boolean isRepeatable() {
     return false;

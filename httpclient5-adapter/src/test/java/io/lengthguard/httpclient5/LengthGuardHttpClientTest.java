@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import mockwebserver3.RecordedRequest;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
@@ -33,7 +34,10 @@ import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.io.entity.EntityTemplate;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.message.BasicHeader;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
@@ -102,6 +106,89 @@ class LengthGuardHttpClientTest extends GuardContract {
       accepted.merge(id, 1, Integer::sum);
     }
     assertThat(accepted).hasSize(64).allSatisfy((id, count) -> assertThat(count).isEqualTo(1));
+  }
+
+  /**
+   * A repeatable entity streamed past the read-ahead was declared not repeatable, so the wrapped
+   * client's RedirectExec handed a 307 back where the bare client follows it. Now it follows, and
+   * the second request carries the guard's copy: the caller's entity is written once.
+   */
+  @Test
+  void aRepeatableEntityStreamedPastTheReadAheadFollowsA307WithTheSameBytes() throws Exception {
+    server.setDispatcher(new Origins.TemporaryRedirect());
+    byte[] payload = Body.KNOWN.payload(2 * MIB); // past the default 1 MiB read-ahead
+    AtomicInteger writes = new AtomicInteger();
+
+    GuardedClient.Reply reply =
+        postWrapped(GuardPolicy.builder().build(), repeatable(payload, writes));
+
+    assertThat(reply.code()).isEqualTo(200);
+    assertThat(reply.body()).isEqualTo("moved");
+    Wire.assertChunked(take(), payload);
+    RecordedRequest moved = take();
+    assertThat(moved.getTarget()).isEqualTo("/moved");
+    Wire.assertChunked(moved, payload);
+    assertThat(writes).hasValue(1);
+  }
+
+  @Test
+  void aOneShotEntityStreamedPastTheReadAheadGetsThe307() throws Exception {
+    server.setDispatcher(new Origins.TemporaryRedirect());
+    byte[] payload = Body.ONE_SHOT.payload(2 * MIB);
+
+    GuardedClient.Reply reply =
+        postWrapped(GuardPolicy.builder().build(), Body.ONE_SHOT.entity(payload));
+
+    assertThat(reply.code()).isEqualTo(307);
+    Wire.assertChunked(take(), payload);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  /** Past the buffering limit no copy is kept: HttpClient is told so, and the 307 comes back. */
+  @Test
+  void aRepeatableEntityWithoutACopyGetsThe307() throws Exception {
+    server.setDispatcher(new Origins.TemporaryRedirect());
+    byte[] payload = Body.KNOWN.payload(2 * MIB);
+    AtomicInteger writes = new AtomicInteger();
+    GuardPolicy policy =
+        GuardPolicy.builder().buffering(Buffering.inMemory(MIB)).prebufferBytes(64 * KIB).build();
+
+    GuardedClient.Reply reply = postWrapped(policy, repeatable(payload, writes));
+
+    assertThat(reply.code()).isEqualTo(307);
+    Wire.assertChunked(take(), payload);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(writes).hasValue(1);
+  }
+
+  /** POSTs {@code entity} to {@link #uri()} through a wrapped client of its own. */
+  private GuardedClient.Reply postWrapped(GuardPolicy policy, HttpEntity entity)
+      throws IOException {
+    PoolingHttpClientConnectionManager pool = GuardedClient.classicPool(false);
+    HttpPost post = new HttpPost(uri());
+    post.setEntity(entity);
+    try (CloseableHttpClient client = LengthGuardHttpClient.wrap(delegate(pool), policy)) {
+      return client.execute(
+          post,
+          response ->
+              new GuardedClient.Reply(
+                  response.getCode(),
+                  response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity())));
+    }
+  }
+
+  /** Returns a repeatable entity of unknown length that counts its writes. */
+  static HttpEntity repeatable(byte[] payload, AtomicInteger writes) {
+    return new EntityTemplate(
+        -1,
+        ContentType.APPLICATION_OCTET_STREAM,
+        null,
+        out -> {
+          writes.incrementAndGet();
+          for (int offset = 0; offset < payload.length; offset += 8192) {
+            out.write(payload, offset, Math.min(8192, payload.length - offset));
+          }
+        });
   }
 
   @Test

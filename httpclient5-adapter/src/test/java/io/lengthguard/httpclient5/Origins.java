@@ -38,6 +38,20 @@ final class Origins {
     }
   }
 
+  /**
+   * Answers 307 to {@code /upload}, pointing to {@code /moved}, and 200 with "moved" to any other
+   * path: each after reading the body.
+   */
+  static final class TemporaryRedirect extends Dispatcher {
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      if (request.getTarget().startsWith("/upload")) {
+        return new MockResponse.Builder().code(307).addHeader("Location", "/moved").build();
+      }
+      return new MockResponse.Builder().code(200).body("moved").build();
+    }
+  }
+
   /** Reads every request and answers 411, with or without a Content-Length. */
   static final class AlwaysLengthRequired extends Dispatcher {
     @Override

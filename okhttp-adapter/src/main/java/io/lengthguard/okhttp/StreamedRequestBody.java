@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A body of unknown length streamed by the guard's exchange on its first send: OkHttp frames it
- * chunked, and may write it once.
+ * chunked. A second write, for OkHttp's redirect, authentication or retry, sends the first's bytes
+ * from the guard's copy; {@link #isOneShot()} is the exchange's answer to whether it may.
  */
 final class StreamedRequestBody extends RequestBody {
   private final OutgoingBody body;
@@ -32,7 +33,8 @@ final class StreamedRequestBody extends RequestBody {
 
   @Override
   public boolean isOneShot() {
-    return true;
+    // RetryAndFollowUpInterceptor asks after the response, when it decides on a follow-up.
+    return body.isOneShot();
   }
 
   @Override

@@ -421,6 +421,79 @@ class NeverWorseTest {
     }
   }
 
+  /**
+   * Finding 11: a repeatable body streamed past the read-ahead was declared one-shot to OkHttp, so
+   * a 307 that bare OkHttp follows came back to the caller. OkHttp now follows it, and the second
+   * request carries the guard's copy: exactly the first send's bytes, the caller's body run once.
+   */
+  @Test
+  void aRepeatableBodyStreamedPastTheReadAheadFollowsA307WithTheSameBytes() throws Exception {
+    server.enqueue(redirect307());
+    server.enqueue(new MockResponse.Builder().code(200).body("moved").build());
+    OkHttpClient client = client(GuardPolicy.builder().listener(listener).build());
+    byte[] payload = Payloads.bytes(2 * MIB); // past the default 1 MiB read-ahead
+    UnknownLengthBody body = UnknownLengthBody.replayable(payload);
+
+    try (Response response = client.newCall(post(server, body)).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.body().string()).isEqualTo("moved");
+    }
+
+    Wire.assertChunked(take(), payload);
+    RecordedRequest moved = take();
+    assertThat(moved.getTarget()).isEqualTo("/moved");
+    Wire.assertChunked(moved, payload);
+    assertThat(body.writes()).isEqualTo(1);
+    assertThat(listener.events()).isEmpty();
+  }
+
+  /** A one-shot body is followed no more than without the guard: the 307 goes to the caller. */
+  @Test
+  void aOneShotBodyStreamedPastTheReadAheadGetsThe307() throws Exception {
+    server.enqueue(redirect307());
+    OkHttpClient client = client(GuardPolicy.builder().listener(listener).build());
+    byte[] payload = Payloads.bytes(2 * MIB);
+
+    try (Response response =
+        client.newCall(post(server, UnknownLengthBody.oneShot(payload))).execute()) {
+      assertThat(response.code()).isEqualTo(307);
+    }
+
+    Wire.assertChunked(take(), payload);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  /**
+   * A repeatable body whose copy the guard dropped (past the buffering limit) cannot be written
+   * again with the first send's bytes: OkHttp is told it is one-shot, and the caller gets the 307,
+   * not an exception.
+   */
+  @Test
+  void aRepeatableBodyWithoutACopyGetsThe307() throws Exception {
+    server.enqueue(redirect307());
+    OkHttpClient client =
+        client(
+            GuardPolicy.builder()
+                .buffering(Buffering.inMemory(MIB))
+                .prebufferBytes(64 * KIB)
+                .listener(listener)
+                .build());
+    byte[] payload = Payloads.bytes(2 * MIB);
+    UnknownLengthBody body = UnknownLengthBody.replayable(payload);
+
+    try (Response response = client.newCall(post(server, body)).execute()) {
+      assertThat(response.code()).isEqualTo(307);
+    }
+
+    Wire.assertChunked(take(), payload);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(body.writes()).isEqualTo(1);
+  }
+
+  private static MockResponse redirect307() {
+    return new MockResponse.Builder().code(307).addHeader("Location", "/moved").build();
+  }
+
   private OkHttpClient client(GuardPolicy policy) {
     return register(
         new OkHttpClient.Builder().addInterceptor(LengthGuardInterceptor.create(policy)).build());
@@ -442,6 +515,10 @@ class NeverWorseTest {
         .url(server.url("/upload"))
         .post(UnknownLengthBody.oneShot(payload))
         .build();
+  }
+
+  private static Request post(MockWebServer server, RequestBody body) {
+    return new Request.Builder().url(server.url("/upload")).post(body).build();
   }
 
   private static Request post(String url, int size) {

@@ -181,7 +181,10 @@ final class GuardedClientHttpRequest implements ClientHttpRequest, StreamingHttp
     }
   }
 
-  /** The exchange's body as Spring's: repeatable when its bytes are frozen and may go again. */
+  /**
+   * The exchange's body as Spring's: repeatable when its bytes may go again, frozen or from the
+   * guard's copy of a streamed body.
+   */
   private static final class OutgoingSpringBody implements Body {
     private final OutgoingBody body;
 
@@ -196,7 +199,7 @@ final class GuardedClientHttpRequest implements ClientHttpRequest, StreamingHttp
 
     @Override
     public boolean repeatable() {
-      return body.frozen() != null && !body.isOneShot();
+      return !body.isOneShot();
     }
   }
 
