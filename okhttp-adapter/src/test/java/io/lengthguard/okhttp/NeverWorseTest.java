@@ -331,8 +331,12 @@ class NeverWorseTest {
       assertThat(response.code()).isEqualTo(200);
     }
 
-    // The streamed first send is one-shot; the resend is as one-shot as the caller's body.
-    assertThat(sentOneShot).containsExactly(true, oneShot);
+    // The resend is as one-shot as the caller's body. The streamed first send is one-shot while
+    // the caller's body is written; a replayable one may have ended whole, its copy kept, by the
+    // time the network interceptor asks.
+    assertThat(sentOneShot).hasSize(2);
+    if (oneShot) assertThat(sentOneShot.get(0)).isTrue();
+    assertThat(sentOneShot.get(1)).isEqualTo(oneShot);
   }
 
   @Test
