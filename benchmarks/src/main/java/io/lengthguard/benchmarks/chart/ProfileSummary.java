@@ -171,23 +171,20 @@ public final class ProfileSummary {
               benchmark,
               opsPerSecond,
               bytesPerOperation(samples)));
-      out.append("by thread:\n");
-      for (Map.Entry<String, Long> e : top(byThread)) line(out, e);
-      out.append("by site (the type, where it was allocated):\n");
-      for (Map.Entry<String, Long> e : top(bySelfFrame)) line(out, e);
-      return out.toString();
+    } else {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "%s: %.1f ops/s, %d samples, CPU %.0f us per operation%n",
+              benchmark,
+              opsPerSecond,
+              samples,
+              micros(samples)));
     }
-    out.append(
-        String.format(
-            Locale.ROOT,
-            "%s: %.1f ops/s, %d samples, CPU %.0f us per operation%n",
-            benchmark,
-            opsPerSecond,
-            samples,
-            micros(samples)));
     out.append("by thread:\n");
     for (Map.Entry<String, Long> e : top(byThread)) line(out, e);
-    out.append("by frame on the CPU:\n");
+    out.append(
+        allocation ? "by site (the type, where it was allocated):\n" : "by frame on the CPU:\n");
     for (Map.Entry<String, Long> e : top(bySelfFrame)) line(out, e);
     return out.toString();
   }
