@@ -1,4 +1,4 @@
-package io.lengthguard.spring;
+package io.lengthguard.testing;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
@@ -58,9 +58,9 @@ import org.jspecify.annotations.Nullable;
  * the connection they came on. A request to {@code /slow} is answered only once {@link
  * #releaseSlow()} is called.
  */
-final class H2Origin implements AutoCloseable {
+public final class H2Origin implements AutoCloseable {
   /** A request as the handler saw it, with the client's address naming its connection. */
-  record Received(
+  public record Received(
       String method,
       String path,
       @Nullable String contentLength,
@@ -69,7 +69,7 @@ final class H2Origin implements AutoCloseable {
       String connection) {}
 
   /** A stream as its frames showed it: the request's header fields and the DATA bytes. */
-  record Stream(String connection, int id, Map<String, String> headers, long dataBytes) {}
+  public record Stream(String connection, int id, Map<String, String> headers, long dataBytes) {}
 
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final Map<String, Map<String, String>> headers = new ConcurrentHashMap<>();
@@ -85,7 +85,7 @@ final class H2Origin implements AutoCloseable {
   }
 
   /** Starts an origin speaking h2c with prior knowledge, or h2 over TLS if {@code tls} is set. */
-  static H2Origin start(@Nullable SSLContext tls) throws Exception {
+  public static H2Origin start(@Nullable SSLContext tls) throws Exception {
     return start(tls, "127.0.0.1");
   }
 
@@ -93,7 +93,7 @@ final class H2Origin implements AutoCloseable {
    * Starts an origin that serves {@code hostName} only: a request naming another authority is
    * answered 421 (Misdirected Request) on its head, before its body is read.
    */
-  static H2Origin start(@Nullable SSLContext tls, String hostName) throws Exception {
+  public static H2Origin start(@Nullable SSLContext tls, String hostName) throws Exception {
     URIScheme scheme = tls != null ? URIScheme.HTTPS : URIScheme.HTTP;
     H2Origin origin = new H2Origin(scheme.id);
     H2ServerBootstrap bootstrap =
@@ -120,12 +120,12 @@ final class H2Origin implements AutoCloseable {
     return origin;
   }
 
-  URI uri(String path) {
+  public URI uri(String path) {
     return URI.create(scheme + "://127.0.0.1:" + port + path);
   }
 
   /** Returns the requests that reached the handler for {@code path}, oldest first. */
-  List<Received> received(String path) {
+  public List<Received> received(String path) {
     List<Received> result = new ArrayList<>();
     for (Received request : received) {
       if (request.path().equals(path)) result.add(request);
@@ -134,7 +134,7 @@ final class H2Origin implements AutoCloseable {
   }
 
   /** Returns the streams whose HEADERS named {@code path}, in the order they arrived. */
-  List<Stream> streams(String path) {
+  public List<Stream> streams(String path) {
     List<Stream> result = new ArrayList<>();
     for (Map.Entry<String, Map<String, String>> entry : headers.entrySet()) {
       Map<String, String> fields = entry.getValue();
@@ -154,12 +154,12 @@ final class H2Origin implements AutoCloseable {
   }
 
   /** Returns the client addresses of every connection the origin accepted. */
-  Set<String> connections() {
+  public Set<String> connections() {
     return new LinkedHashSet<>(connections);
   }
 
   /** Answers the requests to {@code /slow}. */
-  void releaseSlow() {
+  public void releaseSlow() {
     slow.complete(null);
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lengthguard.GuardCounters;
 import io.lengthguard.GuardMode;
 import io.lengthguard.GuardPolicy;
+import io.lengthguard.testing.H2Origin;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.Future;

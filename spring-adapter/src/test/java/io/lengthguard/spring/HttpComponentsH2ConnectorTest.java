@@ -2,6 +2,7 @@ package io.lengthguard.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lengthguard.testing.H2Origin;
 import java.time.Duration;
 import java.util.List;
 import org.apache.hc.client5.http.config.TlsConfig;
