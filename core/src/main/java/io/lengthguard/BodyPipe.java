@@ -288,8 +288,15 @@ final class BodyPipe {
     } finally {
       lock.unlock();
     }
-    // Not on the delay thread, which every pipe's linger shares.
-    if (wake != null) LengthGuard.EXECUTOR.execute(wake);
+    if (wake == null) return;
+    try {
+      // Not on the delay thread, which every pipe's linger shares.
+      LengthGuard.EXECUTOR.execute(wake);
+    } catch (RuntimeException | Error e) {
+      // No thread to run it (refused, or none can be made): the wake was taken, and without it the
+      // wire would sleep for good. It is short; run it here.
+      wake.run();
+    }
   }
 
   /** Passes what was written so far to the wire, however little. */
