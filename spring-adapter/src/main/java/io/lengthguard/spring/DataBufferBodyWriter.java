@@ -16,11 +16,14 @@ import org.springframework.core.io.buffer.DataBufferUtils;
 /**
  * A WebClient body as the exchange's {@link BodyWriter}: it subscribes to the body's buffers on the
  * exchange's thread, asks for one at a time (so at most one waits, however fast the publisher),
- * copies each to the stream and releases it. When the stream fails (the guard stopped the body, or
- * it was canceled), it cancels the subscription and releases every buffer that still arrives.
+ * copies each to the stream and releases it. When the stream fails (the guard stopped the body), it
+ * cancels the subscription and releases every buffer that still arrives; {@link #cancel()} does so
+ * at once, even while the writer waits for a buffer that never comes.
  */
 final class DataBufferBodyWriter implements BodyWriter {
   private final Publisher<? extends DataBuffer> body;
+  private volatile boolean canceled;
+  private volatile @Nullable OneAtATime subscriber;
 
   DataBufferBodyWriter(Publisher<? extends DataBuffer> body) {
     this.body = body;
@@ -28,12 +31,15 @@ final class DataBufferBodyWriter implements BodyWriter {
 
   @Override
   public void writeTo(OutputStream out) throws IOException {
-    OneAtATime subscriber = new OneAtATime();
-    body.subscribe(subscriber);
+    OneAtATime current = new OneAtATime();
+    subscriber = current;
+    // A cancel that came before the subscriber was set found nothing to cancel: check after.
+    if (canceled) throw new InterruptedIOException("canceled");
+    body.subscribe(current);
     byte[] scratch = null;
     try {
       while (true) {
-        Object next = subscriber.take();
+        Object next = current.take();
         if (next == OneAtATime.COMPLETE) return;
         if (next instanceof Throwable) throw rethrow((Throwable) next);
         DataBuffer buffer = (DataBuffer) next;
@@ -54,11 +60,24 @@ final class DataBufferBodyWriter implements BodyWriter {
         } finally {
           DataBufferUtils.release(buffer);
         }
-        subscriber.requestNext();
+        current.requestNext();
       }
     } finally {
-      subscriber.cancel();
+      current.cancel();
     }
+  }
+
+  /**
+   * Stops the writer for a canceled call, as the bare connector stops the body: cancels the
+   * subscription to the caller's buffers, releases those that wait, and fails a wait for the next
+   * one with an {@link InterruptedIOException}. The guard's own cancel stops the body only at its
+   * next write, which a stalled publisher never makes. Does nothing once the body ended. Safe to
+   * call from any thread, more than once.
+   */
+  void cancel() {
+    canceled = true;
+    OneAtATime current = subscriber;
+    if (current != null) current.cancel();
   }
 
   private static IOException rethrow(Throwable failure) {
@@ -71,6 +90,9 @@ final class DataBufferBodyWriter implements BodyWriter {
   /** Hands the publisher's signals to the writing thread, one buffer at a time. */
   private static final class OneAtATime implements Subscriber<DataBuffer> {
     static final Object COMPLETE = new Object();
+
+    /** What a cancel leaves for the writing thread, so that a take that waits returns. */
+    private static final Object CANCELED = new Object();
 
     private final LinkedBlockingQueue<Object> signals = new LinkedBlockingQueue<>();
     private @Nullable Subscription subscription;
@@ -111,24 +133,32 @@ final class DataBufferBodyWriter implements BodyWriter {
       signals.add(COMPLETE);
     }
 
+    /** Returns the next buffer, the publisher's failure or {@link #COMPLETE}; waits for it. */
     Object take() throws InterruptedIOException {
+      Object next;
       try {
-        return signals.take();
+        next = signals.take();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted while waiting for the body");
       }
+      if (next == CANCELED) throw new InterruptedIOException("canceled");
+      return next;
     }
 
     void requestNext() {
       Subscription s;
       synchronized (this) {
+        if (canceled) return;
         s = subscription;
       }
       if (s != null) s.request(1);
     }
 
-    /** Cancels the subscription and releases whatever buffers it left behind. */
+    /**
+     * Cancels the subscription, releases whatever buffers it left behind and wakes a take that
+     * waits, which then throws. Any thread may call it, more than once.
+     */
     void cancel() {
       Subscription s;
       synchronized (this) {
@@ -136,10 +166,18 @@ final class DataBufferBodyWriter implements BodyWriter {
         canceled = true;
         s = subscription;
       }
-      if (s != null) s.cancel();
-      Object left;
-      while ((left = signals.poll()) != null) {
-        if (left instanceof DataBuffer) DataBufferUtils.release((DataBuffer) left);
+      // Not serialized with the writer's request: a cancel from the caller's thread must not wait
+      // for a publisher that reads in request(), and Reactive Streams rule 3.5 makes cancel
+      // thread-safe.
+      try {
+        if (s != null) s.cancel();
+      } finally {
+        // From here onNext releases what it gets: only buffers queued before remain to release.
+        Object left;
+        while ((left = signals.poll()) != null) {
+          if (left instanceof DataBuffer) DataBufferUtils.release((DataBuffer) left);
+        }
+        signals.add(CANCELED);
       }
     }
   }

@@ -44,8 +44,10 @@ import reactor.core.scheduler.Schedulers;
  * copied and released, read ahead within the policy's limits and sent with their exact length, or
  * streamed through the delegate connector while a copy is kept (in memory, or spilled to disk as
  * the policy says); after a 411 the copy is sent once more, byte for byte, with its exact length
- * through a new request of the delegate, and the 411's body is released. Canceling the call stops
- * the body at its next buffer.
+ * through a new request of the delegate, and the 411's body is released. Canceling the call (a
+ * {@code timeout()}, a subscriber that goes away) cancels the body's subscription at once, as the
+ * bare connector does, even while the guard waits for a buffer that never comes: its buffers are
+ * released, and the exchange ends and gives its memory back.
  *
  * <p>Passed through untouched: a request without a body and a body whose {@code Content-Length}
  * WebClient set. The request callback runs once, before the connection is made, against a request
@@ -145,8 +147,8 @@ public final class LengthGuardClientHttpConnector implements ClientHttpConnector
     GuardedExchange exchange =
         guard.exchange(SpringFraming.origin(captured.getURI()), captured.getMethod().name());
     ConnectorTransport transport = new ConnectorTransport(captured);
-    CompletableFuture<Sent> result =
-        exchange.executeAsync(new DataBufferBodyWriter(body), false, transport);
+    DataBufferBodyWriter writer = new DataBufferBodyWriter(body);
+    CompletableFuture<Sent> result = exchange.executeAsync(writer, false, transport);
     // The future is left to complete on cancel, so that a response it still brings is released.
     return Mono.fromFuture(result, true)
         .map(sent -> sent.response)
@@ -154,6 +156,9 @@ public final class LengthGuardClientHttpConnector implements ClientHttpConnector
             () -> {
               transport.cancel();
               exchange.cancel();
+              // Last, so that the body fails into an exchange that knows it was canceled. The
+              // exchange's cancel is seen at the body's next write; a stalled body makes none.
+              writer.cancel();
               result.thenAccept(sent -> release(sent.response));
             });
   }

@@ -1,5 +1,6 @@
 package io.lengthguard.spring;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,10 +13,13 @@ import io.lengthguard.testing.GuardThreads;
 import io.lengthguard.testing.Payloads;
 import io.lengthguard.testing.RecordingListener;
 import io.lengthguard.testing.Wire;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterAll;
@@ -28,10 +32,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.NettyDataBuffer;
+import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.reactive.ClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 
 @Timeout(60)
 class LengthGuardClientHttpConnectorTest {
@@ -276,6 +286,51 @@ class LengthGuardClientHttpConnectorTest {
     assertThat(status.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
     Wire.assertExactLength(request, payload);
     assertThat(wire.requestCount()).isEqualTo(1);
+  }
+
+  /**
+   * A call disposed while the guard waits for a body that stalls (a read-ahead it never ends, or a
+   * stream it never goes on with) cancels the caller's body at once, as the bare connector does: no
+   * guard thread is left waiting for it, its buffer is released, and the budget given back.
+   */
+  @ParameterizedTest(name = "{0} bytes, then nothing")
+  @ValueSource(ints = {KIB, 64 * KIB})
+  void disposingTheCallCancelsAStalledBody(int firstBytes) throws Exception {
+    GuardPolicy policy = GuardPolicy.builder().prebufferBytes(16 * KIB).build();
+    LengthGuard guard = LengthGuard.create(policy);
+    WebClient client =
+        WebClient.builder()
+            .clientConnector(
+                LengthGuardClientHttpConnector.wrap(create(ConnectorKind.REACTOR), guard))
+            .build();
+    NettyDataBuffer first =
+        new NettyDataBufferFactory(PooledByteBufAllocator.DEFAULT).allocateBuffer(firstBytes);
+    first.write(Payloads.bytes(firstBytes));
+    CountDownLatch canceled = new CountDownLatch(1);
+    Flux<DataBuffer> stalled =
+        Flux.concat(Flux.<DataBuffer>just(first), Flux.never()).doOnCancel(canceled::countDown);
+
+    Disposable call =
+        client
+            .post()
+            .uri(wire.url())
+            .body(stalled, DataBuffer.class)
+            .retrieve()
+            .toBodilessEntity()
+            .subscribe(response -> {}, failure -> {});
+    Thread.sleep(300);
+    call.dispose();
+
+    assertThat(canceled.await(5, SECONDS)).as("the caller's body canceled").isTrue();
+    awaitTrue(() -> GuardThreads.runningIn(DataBufferBodyWriter.class.getName()).isEmpty());
+    awaitTrue(() -> guard.memoryInUse() == 0);
+    assertThat(first.getNativeBuffer().refCnt()).isZero();
+  }
+
+  /** Waits up to 5 s for {@code condition}, then asserts it. */
+  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
+    for (int i = 0; i < 500 && !condition.getAsBoolean(); i++) Thread.sleep(10);
+    assertThat(condition.getAsBoolean()).isTrue();
   }
 
   @Test
