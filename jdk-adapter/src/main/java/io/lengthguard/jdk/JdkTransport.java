@@ -20,10 +20,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * Sends the exchange's bodies through the wrapped client, each in a copy of the caller's request
  * that keeps its every header, timeout, version and expect-continue setting, with the caller's body
- * handler (and push promise handler). A send made for {@code send} uses the client's blocking
- * {@code send}; one made for {@code sendAsync} uses its {@code sendAsync}, and canceling the
- * caller's future cancels the client's. A body frozen before the first send goes with {@link
- * #sendAsync}, which no thread waits on; a streamed body and a resend wait on the guard's thread.
+ * handler (and push promise handler). The body of a 411 to a streamed send, which a resend may
+ * replace, is held from the caller's handler ({@link HeldResponse}): {@link #discard} drops it, and
+ * {@link #deliver} hands it to the handler where the caller gets that 411. A send made for {@code
+ * send} uses the client's blocking {@code send}; one made for {@code sendAsync} uses its {@code
+ * sendAsync}, and canceling the caller's future cancels the client's. A body frozen before the
+ * first send goes with {@link #sendAsync}, which no thread waits on; a streamed body and a resend
+ * wait on the guard's thread.
  */
 final class JdkTransport<T> implements Transport<HttpResponse<T>> {
   static final String CONTENT_DIGEST = "Content-Digest";
@@ -75,17 +78,23 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
   @Override
   public HttpResponse<T> send(OutgoingBody body) throws IOException {
     HttpRequest copy = copyOf(request, body);
+    // Only a streamed send's 411 can be replaced by a resend: its body waits for the exchange's
+    // verdict, out of the caller's handler. Every other response goes to the handler at once.
+    HeldResponse.Holder<T> holder = body.frozen() == null ? HeldResponse.holder(handler) : null;
+    HttpResponse.BodyHandler<T> sendHandler = holder != null ? holder : handler;
     if (!async) {
       try {
-        return client.send(copy, handler);
+        HttpResponse<T> response = client.send(copy, sendHandler);
+        return holder != null ? holder.held(response) : response;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw interrupted(e);
       }
     }
-    CompletableFuture<HttpResponse<T>> future = start(copy);
+    CompletableFuture<HttpResponse<T>> future = start(copy, sendHandler);
     try {
-      return future.get();
+      HttpResponse<T> response = future.get();
+      return holder != null ? holder.held(response) : response;
     } catch (ExecutionException e) {
       throw unwrap(e.getCause());
     } catch (CancellationException e) {
@@ -103,21 +112,49 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
 
   /**
    * Sends with the client's {@code sendAsync}, for a call made with {@code sendAsync}: no thread
-   * waits for the response. A call made with {@code send} sends as {@link #send} does.
+   * waits for the response. A call made with {@code send}, and a streamed body, send as {@link
+   * #send} does.
    */
   @Override
   public CompletableFuture<HttpResponse<T>> sendAsync(OutgoingBody body) {
-    if (!async) return Transport.super.sendAsync(body);
-    return start(copyOf(request, body));
+    // The exchange hands only a frozen body to sendAsync: its response is never replaced.
+    if (!async || body.frozen() == null) return Transport.super.sendAsync(body);
+    return start(copyOf(request, body), handler);
   }
 
-  private CompletableFuture<HttpResponse<T>> start(HttpRequest copy) {
+  private CompletableFuture<HttpResponse<T>> start(
+      HttpRequest copy, HttpResponse.BodyHandler<T> sendHandler) {
     CompletableFuture<HttpResponse<T>> future =
-        pushes == null ? client.sendAsync(copy, handler) : client.sendAsync(copy, handler, pushes);
+        pushes == null
+            ? client.sendAsync(copy, sendHandler)
+            : client.sendAsync(copy, sendHandler, pushes);
     inFlight = future;
     // A cancel that came before inFlight was set finds nothing to cancel: check again after.
     if (canceled) future.cancel(true);
     return future;
+  }
+
+  /**
+   * Returns the response the caller gets from the one the exchange returned: a held 411's body
+   * delivered to the caller's handler, complete once that body is, as the client's {@code
+   * sendAsync} completes; any other response as it is.
+   */
+  CompletableFuture<HttpResponse<T>> deliver(HttpResponse<T> response) {
+    if (!(response instanceof HeldResponse)) return CompletableFuture.completedFuture(response);
+    return ((HeldResponse<T>) response).deliver(handler);
+  }
+
+  /**
+   * Returns the response the caller gets, as {@link #deliver} does, once its body is: for a call
+   * made with {@code send}, which returns once the handler's body is complete.
+   */
+  HttpResponse<T> delivered(HttpResponse<T> response) throws IOException, InterruptedException {
+    if (!(response instanceof HeldResponse)) return response;
+    try {
+      return deliver(response).get();
+    } catch (ExecutionException e) {
+      throw unwrap(e.getCause());
+    }
   }
 
   /**
@@ -156,12 +193,18 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
   }
 
   /**
-   * Releases a 411 the resend replaces. A body handler that read the body to its end (a string, a
-   * byte array, a discarding one) left nothing to release; a stream, a {@code Stream} of lines or a
-   * publisher of the body is closed or canceled, so the client closes or frees its connection.
+   * Releases a response the caller will not get. A held 411 (the one a resend replaces) is canceled
+   * unread: the caller's handler never saw it. For any other (a call canceled, a body that failed),
+   * a body handler that read the body to its end (a string, a byte array, a discarding one) left
+   * nothing to release; a stream, a {@code Stream} of lines or a publisher of the body is closed or
+   * canceled, so the client closes or frees its connection.
    */
   @Override
   public void discard(HttpResponse<T> response) {
+    if (response instanceof HeldResponse) {
+      ((HeldResponse<T>) response).drop(); // the caller's handler never saw it
+      return;
+    }
     Object body = response.body();
     try {
       if (body instanceof AutoCloseable) {
@@ -202,7 +245,7 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
   }
 
   /** Cancels a response body publisher at once: the body is not wanted. */
-  private static final class Canceling implements Flow.Subscriber<List<ByteBuffer>> {
+  static final class Canceling implements Flow.Subscriber<List<ByteBuffer>> {
     @Override
     public void onSubscribe(Flow.Subscription subscription) {
       subscription.cancel();

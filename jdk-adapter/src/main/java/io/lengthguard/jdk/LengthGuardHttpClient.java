@@ -53,9 +53,10 @@ import org.jspecify.annotations.Nullable;
  * once more with its exact length. The resend keeps every header, the timeout, version and
  * expect-continue setting of the caller's request, and goes with the caller's body handler. A
  * second 411, or a body that cannot be sent again (over the buffering limit), hands the 411 back to
- * the caller, and the policy's listener learns why. In {@link GuardMode#PREBUFFER} (or for an
- * origin that {@link GuardMode#ADAPTIVE} remembers), a body over the limit fails the call with
- * {@link BodyTooLargeException} before any byte is sent.
+ * the caller, and the policy's listener learns why. The caller's body handler sees only the
+ * response the call returns: never the body of a 411 the resend replaces. In {@link
+ * GuardMode#PREBUFFER} (or for an origin that {@link GuardMode#ADAPTIVE} remembers), a body over
+ * the limit fails the call with {@link BodyTooLargeException} before any byte is sent.
  *
  * <p>The caller's publisher is subscribed once. The JDK subscribes a body again for a redirect
  * (307, 308), an authentication or a retry of its own: a body sent with its exact length publishes
@@ -113,8 +114,9 @@ public final class LengthGuardHttpClient extends HttpClient {
     if (body == null) return delegate.send(request, handler);
     requireNonNull(handler, "handler == null");
     JdkTransport<T> transport = JdkTransport.blocking(delegate, request, handler);
+    HttpResponse<T> response;
     try {
-      return exchange(request).execute(writerOf(request, body), false, transport);
+      response = exchange(request).execute(writerOf(request, body), false, transport);
     } catch (InterruptedIOException e) {
       // HttpClient.send answers an interrupt with InterruptedException, and so does this.
       if (!Thread.interrupted()) throw e;
@@ -122,6 +124,9 @@ public final class LengthGuardHttpClient extends HttpClient {
       interrupted.initCause(e);
       throw interrupted;
     }
+    // A 411 the exchange hands back reaches the caller's handler only now: a resend may have
+    // replaced it, and the handler sees only the response the caller gets.
+    return transport.delivered(response);
   }
 
   @Override
@@ -161,7 +166,30 @@ public final class LengthGuardHttpClient extends HttpClient {
             transport.cancel();
           }
         });
-    return result;
+    // A 411 the exchange hands back reaches the caller's handler only once it is the answer.
+    CompletableFuture<HttpResponse<T>> answer = new CompletableFuture<>();
+    result.whenComplete(
+        (response, failure) -> {
+          if (failure != null) {
+            answer.completeExceptionally(failure);
+          } else if (answer.isCancelled()) {
+            transport.discard(response); // the caller gave the call up: nobody takes it
+          } else {
+            transport
+                .deliver(response)
+                .whenComplete(
+                    (delivered, deliveryFailure) -> {
+                      if (deliveryFailure != null) answer.completeExceptionally(deliveryFailure);
+                      else answer.complete(delivered);
+                    });
+          }
+        });
+    // Canceling the caller's future cancels the exchange, and with it the client's send.
+    answer.whenComplete(
+        (response, failure) -> {
+          if (failure instanceof CancellationException) result.cancel(true);
+        });
+    return answer;
   }
 
   /** Returns the caller's publisher if it does not know its length, else null: nothing to do. */

@@ -1,0 +1,209 @@
+package io.lengthguard.jdk;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
+import javax.net.ssl.SSLSession;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A 411 to a streamed first send, its body held unread until the exchange decides: {@link #drop}ped
+ * when a resend replaces it, {@link #deliver}ed to the caller's body handler when the caller gets
+ * it. The bare client never runs the caller's handler on a response it does not return, and neither
+ * does the guard: a consumer, a line subscriber or a file appended to sees only the response the
+ * call returns. The body is held as the client's own {@code BodySubscribers .ofPublisher()}:
+ * nothing is read from the connection until it is delivered, so there is no copy and no cap. Its
+ * {@link #body()} is null; the caller never sees this object.
+ */
+final class HeldResponse<T> implements HttpResponse<T> {
+  private final HttpResponse<T> response;
+  private final HttpResponse.ResponseInfo info;
+  private final Flow.Publisher<List<ByteBuffer>> body;
+
+  private HeldResponse(
+      HttpResponse<T> response,
+      HttpResponse.ResponseInfo info,
+      Flow.Publisher<List<ByteBuffer>> body) {
+    this.response = response;
+    this.info = info;
+    this.body = body;
+  }
+
+  /** Releases the held body unread: the 411 a resend replaces, or one nobody takes. */
+  void drop() {
+    body.subscribe(new JdkTransport.Canceling());
+  }
+
+  /**
+   * Returns the response with the held body read by {@code handler}'s subscriber, complete once its
+   * body is, as the client's {@code sendAsync} would; a handler or subscriber failure fails it.
+   */
+  CompletableFuture<HttpResponse<T>> deliver(HttpResponse.BodyHandler<T> handler) {
+    HttpResponse.BodySubscriber<T> subscriber;
+    try {
+      subscriber = handler.apply(info);
+    } catch (RuntimeException e) {
+      drop();
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<HttpResponse<T>> delivered = new CompletableFuture<>();
+    subscriber
+        .getBody()
+        .whenComplete(
+            (value, failure) -> {
+              if (failure != null) delivered.completeExceptionally(failure);
+              else delivered.complete(new Delivered<>(response, value));
+            });
+    body.subscribe(subscriber);
+    return delivered;
+  }
+
+  @Override
+  public int statusCode() {
+    return response.statusCode();
+  }
+
+  @Override
+  public HttpRequest request() {
+    return response.request();
+  }
+
+  @Override
+  public Optional<HttpResponse<T>> previousResponse() {
+    return response.previousResponse();
+  }
+
+  @Override
+  public HttpHeaders headers() {
+    return response.headers();
+  }
+
+  /** Returns null: the body waits, unread, for the caller's handler. */
+  @Override
+  public @Nullable T body() {
+    return null;
+  }
+
+  @Override
+  public Optional<SSLSession> sslSession() {
+    return response.sslSession();
+  }
+
+  @Override
+  public URI uri() {
+    return response.uri();
+  }
+
+  @Override
+  public HttpClient.Version version() {
+    return response.version();
+  }
+
+  @Override
+  public String toString() {
+    return response + " (body held)";
+  }
+
+  /**
+   * Returns a handler that holds the body of a 411 and hands any other response to {@code handler},
+   * as the client would: for a send whose 411 a resend may replace.
+   */
+  static <T> Holder<T> holder(HttpResponse.BodyHandler<T> handler) {
+    return new Holder<>(handler);
+  }
+
+  /** A body handler for one send: a 411's body is held, any other goes to the caller's handler. */
+  static final class Holder<T> implements HttpResponse.BodyHandler<T> {
+    private final HttpResponse.BodyHandler<T> handler;
+    private volatile HttpResponse.@Nullable ResponseInfo info;
+    private volatile Flow.@Nullable Publisher<List<ByteBuffer>> held;
+
+    private Holder(HttpResponse.BodyHandler<T> handler) {
+      this.handler = handler;
+    }
+
+    @Override
+    public HttpResponse.BodySubscriber<T> apply(HttpResponse.ResponseInfo responseInfo) {
+      if (responseInfo.statusCode() != 411) return handler.apply(responseInfo);
+      info = responseInfo;
+      // The publisher is the body once the client subscribed it, before the response is returned.
+      return HttpResponse.BodySubscribers.mapping(
+          HttpResponse.BodySubscribers.ofPublisher(),
+          publisher -> {
+            held = publisher;
+            return null;
+          });
+    }
+
+    /** Returns {@code response} as the client returned it, or held if it is a 411 this held. */
+    HttpResponse<T> held(HttpResponse<T> response) {
+      HttpResponse.ResponseInfo heldInfo = info;
+      Flow.Publisher<List<ByteBuffer>> heldBody = held;
+      if (heldInfo == null || heldBody == null || response.statusCode() != 411) return response;
+      return new HeldResponse<>(response, heldInfo, heldBody);
+    }
+  }
+
+  /** The client's response with the body the caller's handler made of it. */
+  private static final class Delivered<T> implements HttpResponse<T> {
+    private final HttpResponse<T> response;
+    private final T body;
+
+    Delivered(HttpResponse<T> response, T body) {
+      this.response = response;
+      this.body = body;
+    }
+
+    @Override
+    public int statusCode() {
+      return response.statusCode();
+    }
+
+    @Override
+    public HttpRequest request() {
+      return response.request();
+    }
+
+    @Override
+    public Optional<HttpResponse<T>> previousResponse() {
+      return response.previousResponse();
+    }
+
+    @Override
+    public HttpHeaders headers() {
+      return response.headers();
+    }
+
+    @Override
+    public T body() {
+      return body;
+    }
+
+    @Override
+    public Optional<SSLSession> sslSession() {
+      return response.sslSession();
+    }
+
+    @Override
+    public URI uri() {
+      return response.uri();
+    }
+
+    @Override
+    public HttpClient.Version version() {
+      return response.version();
+    }
+
+    @Override
+    public String toString() {
+      return response.toString();
+    }
+  }
+}
