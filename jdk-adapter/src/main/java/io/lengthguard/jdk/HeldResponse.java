@@ -1,16 +1,10 @@
 package io.lengthguard.jdk;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
-import javax.net.ssl.SSLSession;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,12 +12,11 @@ import org.jspecify.annotations.Nullable;
  * when a resend replaces it, {@link #deliver}ed to the caller's body handler when the caller gets
  * it. The bare client never runs the caller's handler on a response it does not return, and neither
  * does the guard: a consumer, a line subscriber or a file appended to sees only the response the
- * call returns. The body is held as the client's own {@code BodySubscribers .ofPublisher()}:
- * nothing is read from the connection until it is delivered, so there is no copy and no cap. Its
- * {@link #body()} is null; the caller never sees this object.
+ * call returns. The body is held as the client's own {@code BodySubscribers.ofPublisher()}: nothing
+ * is read from the connection until it is delivered, so there is no copy and no cap. Its {@link
+ * #body()} is null; the caller never sees this object.
  */
-final class HeldResponse<T> implements HttpResponse<T> {
-  private final HttpResponse<T> response;
+final class HeldResponse<T> extends ForwardingResponse<T> {
   private final HttpResponse.ResponseInfo info;
   private final Flow.Publisher<List<ByteBuffer>> body;
 
@@ -31,7 +24,7 @@ final class HeldResponse<T> implements HttpResponse<T> {
       HttpResponse<T> response,
       HttpResponse.ResponseInfo info,
       Flow.Publisher<List<ByteBuffer>> body) {
-    this.response = response;
+    super(response);
     this.info = info;
     this.body = body;
   }
@@ -65,45 +58,10 @@ final class HeldResponse<T> implements HttpResponse<T> {
     return delivered;
   }
 
-  @Override
-  public int statusCode() {
-    return response.statusCode();
-  }
-
-  @Override
-  public HttpRequest request() {
-    return response.request();
-  }
-
-  @Override
-  public Optional<HttpResponse<T>> previousResponse() {
-    return response.previousResponse();
-  }
-
-  @Override
-  public HttpHeaders headers() {
-    return response.headers();
-  }
-
   /** Returns null: the body waits, unread, for the caller's handler. */
   @Override
   public @Nullable T body() {
     return null;
-  }
-
-  @Override
-  public Optional<SSLSession> sslSession() {
-    return response.sslSession();
-  }
-
-  @Override
-  public URI uri() {
-    return response.uri();
-  }
-
-  @Override
-  public HttpClient.Version version() {
-    return response.version();
   }
 
   @Override
@@ -152,53 +110,17 @@ final class HeldResponse<T> implements HttpResponse<T> {
   }
 
   /** The client's response with the body the caller's handler made of it. */
-  private static final class Delivered<T> implements HttpResponse<T> {
-    private final HttpResponse<T> response;
+  private static final class Delivered<T> extends ForwardingResponse<T> {
     private final T body;
 
     Delivered(HttpResponse<T> response, T body) {
-      this.response = response;
+      super(response);
       this.body = body;
-    }
-
-    @Override
-    public int statusCode() {
-      return response.statusCode();
-    }
-
-    @Override
-    public HttpRequest request() {
-      return response.request();
-    }
-
-    @Override
-    public Optional<HttpResponse<T>> previousResponse() {
-      return response.previousResponse();
-    }
-
-    @Override
-    public HttpHeaders headers() {
-      return response.headers();
     }
 
     @Override
     public T body() {
       return body;
-    }
-
-    @Override
-    public Optional<SSLSession> sslSession() {
-      return response.sslSession();
-    }
-
-    @Override
-    public URI uri() {
-      return response.uri();
-    }
-
-    @Override
-    public HttpClient.Version version() {
-      return response.version();
     }
 
     @Override
