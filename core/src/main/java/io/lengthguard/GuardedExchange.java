@@ -967,9 +967,25 @@ public final class GuardedExchange {
      * body is one-shot, is still being written (a copy may yet be dropped, and the caller's writes
      * must not wait on a second write), failed or was stopped, or no copy of it is kept. Else a
      * second write {@linkplain #replay replays} the copy, which holds the first send's bytes.
+     *
+     * <p>A client that asks once the wire failed (OkHttp and HttpClient 5 ask before they retry on
+     * a new connection) gets its answer when the caller's body ended: its writes no longer wait for
+     * the wire and go on into the copy, so the wait is the body's own, and its end says whether the
+     * copy holds it all. Asked before the wire failed (a network interceptor that logs bodies), a
+     * body still being written is one-shot, so that nothing takes the first stream but the wire.
      */
     private boolean oneShot() {
-      return !repeatable || !bodyWhole || bodyFailed || stopped || copyGone;
+      if (!repeatable) return true;
+      BodyPipe wire = pipe;
+      if (!bodyWhole && wire != null && wire.isWireClosed()) {
+        try {
+          bodyEnded.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return true;
+        }
+      }
+      return !bodyWhole || bodyFailed || stopped || copyGone;
     }
 
     /**
