@@ -51,10 +51,13 @@ import org.jspecify.annotations.Nullable;
  *       FindingCode#LENGTH_MISMATCH} with the numbers, reaches the listener first. {@link #strict}
  *       throws a {@link FramingViolationException}; {@link #create} throws a {@link
  *       ProtocolException} as OkHttp alone would, but saying how many bytes were declared and how
- *       many written (OkHttp's own says {@code "unexpected end of stream"} for too few). The last
- *       declared byte is held back until the body has ended with exactly the declared count, so the
- *       server never receives a complete request with the wrong bytes: OkHttp alone sends the first
- *       {@code Content-Length} bytes of a body that writes too many before it fails.
+ *       many written (OkHttp's own says {@code "unexpected end of stream"} for too few). A body
+ *       that writes too many fails at its first write past the declared count, as with OkHttp
+ *       alone, and the count given is what it had written by then; one that writes too few fails
+ *       when it ends. The last declared byte is held back until the body has ended with exactly the
+ *       declared count, so the server never receives a complete request with the wrong bytes:
+ *       OkHttp alone sends the first {@code Content-Length} bytes of a body that writes too many
+ *       before it fails.
  * </ul>
  *
  * <p>On HTTP/2 a body of unknown length goes with no length field and no {@code Transfer-Encoding}
@@ -176,20 +179,25 @@ public final class FramingAuditInterceptor implements Interceptor {
 
     @Override
     public void writeTo(BufferedSink sink) throws IOException {
-      LengthSink counting = new LengthSink(sink, declared);
+      LengthSink counting = new LengthSink(sink, this);
       BufferedSink buffered = Okio.buffer(counting);
       delegate.writeTo(buffered);
       if (buffered.isOpen()) buffered.emit(); // a body may close its sink; closing emitted it
       long written = counting.written;
-      if (written == declared) {
-        counting.releaseLastByte();
-        publish(headerReport);
-        return;
-      }
+      if (written != declared) throw mismatch(written);
+      counting.releaseLastByte();
+      publish(headerReport);
+    }
+
+    /**
+     * Publishes the finding that the body wrote {@code written} bytes, not the declared count, and
+     * returns the exception that fails the call.
+     */
+    IOException mismatch(long written) {
       FramingReport report = OkHttpFraming.checkWire(request, http1, written);
       publish(report);
-      if (strict) throw new FramingViolationException(report);
-      throw new ProtocolException(
+      if (strict) return new FramingViolationException(report);
+      return new ProtocolException(
           "expected "
               + declared
               + " bytes but received "
@@ -214,29 +222,35 @@ public final class FramingAuditInterceptor implements Interceptor {
    * Passes the body's bytes on to the wire and counts them, holding back the last declared byte:
    * the wire gets it only once the body has ended with exactly the declared count, so a server
    * never reads a complete request whose bytes are not the body's (RFC 9112 §6.3: it reads exactly
-   * {@code Content-Length} bytes). Bytes past the declared count are counted and dropped.
+   * {@code Content-Length} bytes). A write past the declared count fails at once, as OkHttp's own
+   * fixed-length sink does: the bytes past it would never reach the wire, so neither the write
+   * timeout nor a canceled call could stop a body that writes without end.
    */
   private static final class LengthSink implements Sink {
     private final BufferedSink wire;
+    private final AuditedBody body;
     private final long declared;
     private final Buffer lastByte = new Buffer();
     long written;
 
-    LengthSink(BufferedSink wire, long declared) {
+    LengthSink(BufferedSink wire, AuditedBody body) {
       this.wire = wire;
-      this.declared = declared;
+      this.body = body;
+      this.declared = body.declared;
     }
 
     @Override
     public void write(Buffer source, long byteCount) throws IOException {
+      if (byteCount > declared - written) {
+        // Consumed, so a body that swallows the failure and goes on writing does not grow its
+        // buffer; each later write fails the same way, and so does the end.
+        source.skip(byteCount);
+        written += byteCount;
+        throw body.mismatch(written);
+      }
       long forward = Math.min(byteCount, Math.max(0, declared - 1 - written));
       if (forward > 0) wire.write(source, forward);
-      long rest = byteCount - forward;
-      if (rest > 0 && written + forward == declared - 1) {
-        lastByte.write(source, 1);
-        rest--;
-      }
-      source.skip(rest);
+      if (byteCount > forward) lastByte.write(source, 1); // the last declared byte
       written += byteCount;
     }
 

@@ -16,6 +16,7 @@ import io.lengthguard.testing.Wire;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ProtocolException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import mockwebserver3.Dispatcher;
@@ -24,14 +25,18 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okio.BufferedSink;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -184,6 +189,48 @@ class FramingAuditInterceptorTest {
     assertIncomplete(take(server), declared, arrived);
   }
 
+  /**
+   * A body that writes past its length without end fails at its first write past it, as with OkHttp
+   * alone, where the audit drained it for good: its bytes reached no wire, so neither the write
+   * timeout nor the call timeout stopped it.
+   */
+  @Test
+  @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void lenientAuditFailsABodyThatWritesWithoutEndAtItsFirstWritePastItsLength() throws Exception {
+    OkHttpClient client =
+        register(
+            new OkHttpClient.Builder()
+                .addNetworkInterceptor(FramingAuditInterceptor.create(both))
+                .callTimeout(Duration.ofSeconds(10))
+                .build());
+    long start = System.nanoTime();
+
+    assertThatThrownBy(() -> client.newCall(post(server, new EndlessBody(10, 5))).execute())
+        .isExactlyInstanceOf(ProtocolException.class)
+        .hasMessageStartingWith(
+            "expected 10 bytes but received 8197: the body declared Content-Length: 10 and"
+                + " wrote 8197 bytes");
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    assertThat(listener.events()).containsExactly("framingFinding " + origin + " LENGTH_MISMATCH");
+    assertIncomplete(take(server), 10, 5);
+  }
+
+  @Test
+  @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void strictAuditFailsABodyThatWritesWithoutEndAtItsFirstWritePastItsLength() throws Exception {
+    OkHttpClient client = client(FramingAuditInterceptor.strict(both), Protocol.HTTP_1_1);
+
+    assertThatThrownBy(() -> client.newCall(post(server, new EndlessBody(10, 9))).execute())
+        .isInstanceOf(FramingViolationException.class)
+        .hasMessageStartingWith(
+            "bad framing in POST /upload: ERROR LENGTH_MISMATCH: Content-Length declares 10"
+                + " bytes but the body has 8201 (8191 more)");
+
+    assertThat(counters.snapshot().findings(FindingCode.LENGTH_MISMATCH)).isEqualTo(1);
+    assertIncomplete(take(server), 10, 9);
+  }
+
   /** The hazard the audit closes: OkHttp alone lets the server read a complete, wrong request. */
   @Test
   void bareOkHttpLetsTheServerReadTheDeclaredBytesOfABodyThatWritesMore() throws Exception {
@@ -255,6 +302,38 @@ class FramingAuditInterceptorTest {
         .hasMessageContaining("Content-Length declares 3000 bytes but the body has 2000");
 
     assertThat(counters.snapshot().findings(FindingCode.LENGTH_MISMATCH)).isEqualTo(1);
+  }
+
+  /**
+   * A body that declares {@code declared} bytes, writes and flushes {@code first} of them, then
+   * writes 8 KiB at a time for ever.
+   */
+  private static final class EndlessBody extends RequestBody {
+    private final long declared;
+    private final int first;
+
+    EndlessBody(long declared, int first) {
+      this.declared = declared;
+      this.first = first;
+    }
+
+    @Override
+    public @Nullable MediaType contentType() {
+      return UnknownLengthBody.OCTET_STREAM;
+    }
+
+    @Override
+    public long contentLength() {
+      return declared;
+    }
+
+    @Override
+    public void writeTo(BufferedSink sink) throws IOException {
+      sink.write(Payloads.bytes(first));
+      sink.flush();
+      byte[] chunk = Payloads.bytes(8192);
+      while (true) sink.write(chunk);
+    }
   }
 
   /** Asserts that {@code recorded} broke off after {@code arrived} of {@code declared} bytes. */
