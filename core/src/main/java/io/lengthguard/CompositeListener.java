@@ -27,18 +27,22 @@ final class CompositeListener implements GuardListener {
   }
 
   private void each(Consumer<GuardListener> event) {
-    @Nullable RuntimeException first = null;
+    @Nullable Throwable first = null;
     for (GuardListener listener : listeners) {
       try {
         event.accept(listener);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        // An Error too (NoClassDefFoundError from a missing metrics library): the next listener
+        // still hears the event. The JVM's own failures go on at once.
+        if (!ListenerCalls.ignorable(e)) throw e;
         first = suppress(first, e);
       }
     }
-    if (first != null) throw first;
+    if (first instanceof Error) throw (Error) first;
+    if (first != null) throw (RuntimeException) first;
   }
 
-  private static RuntimeException suppress(@Nullable RuntimeException first, RuntimeException e) {
+  private static Throwable suppress(@Nullable Throwable first, Throwable e) {
     if (first == null) return e;
     if (first != e) first.addSuppressed(e);
     return first;

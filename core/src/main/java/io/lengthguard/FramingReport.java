@@ -147,7 +147,8 @@ public final class FramingReport {
   /**
    * Tells {@code listener} about each finding, for requests to {@code origin}, and logs each to the
    * {@code System.Logger} named {@code io.lengthguard}: errors at {@code WARNING}, warnings at
-   * {@code INFO}. An exception thrown by the listener is logged and otherwise ignored.
+   * {@code INFO}. What the listener throws is logged and otherwise ignored, as {@link
+   * GuardListener} says.
    *
    * @throws NullPointerException if an argument is null
    */
@@ -159,11 +160,7 @@ public final class FramingReport {
       Level level =
           finding.severity() == Severity.ERROR && WARNED.add(origin) ? Level.WARNING : Level.DEBUG;
       LOGGER.log(level, () -> "framing of " + requestHead() + " to " + origin + ": " + finding);
-      try {
-        listener.framingFinding(origin, finding);
-      } catch (RuntimeException e) {
-        LOGGER.log(Level.WARNING, "GuardListener threw; ignored", e);
-      }
+      ListenerCalls.call(listener, "framingFinding", l -> l.framingFinding(origin, finding));
     }
   }
 

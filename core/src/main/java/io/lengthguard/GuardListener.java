@@ -4,8 +4,13 @@ package io.lengthguard;
  * Receives the guard's events. Every method has an empty default, so a listener overrides only what
  * it needs. Methods are called on the thread that runs the exchange: the caller's, one of the
  * guard's own for async clients, or, for the answer to an async client's body sent with its length,
- * the client's own I/O thread that brought it. They must return quickly; an exception thrown by a
- * listener is logged and otherwise ignored.
+ * the client's own I/O thread that brought it. They must return quickly.
+ *
+ * <p>Whatever a listener throws is logged and otherwise ignored, so that a broken listener never
+ * fails a call: any exception, and any {@link Error} but a {@link VirtualMachineError} (such as a
+ * {@link NoClassDefFoundError} from a metrics library missing at run time). A {@code
+ * VirtualMachineError} ({@link OutOfMemoryError}, {@link StackOverflowError}) goes on to the
+ * caller.
  *
  * <p>The same events also go to the {@code System.Logger} named {@code io.lengthguard}, with sizes
  * and origins only, never body bytes.
@@ -58,8 +63,9 @@ public interface GuardListener {
 
   /**
    * Returns a listener that passes each event to every one of {@code listeners}, in order. When
-   * some throw, the others are still called, then the first exception is rethrown with the later
-   * ones suppressed.
+   * some throw an unchecked exception or an {@link Error}, the others are still called, then the
+   * first is rethrown with the later ones suppressed; a {@link VirtualMachineError} is rethrown at
+   * once.
    *
    * @throws NullPointerException if {@code listeners} or one of them is null
    */

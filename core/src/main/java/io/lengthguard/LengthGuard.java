@@ -175,11 +175,7 @@ public final class LengthGuard {
 
   void resending(Origin origin, long bytes) {
     LOGGER.log(Level.DEBUG, () -> "resending " + bytes + " bytes with Content-Length to " + origin);
-    try {
-      listener.resent(origin, bytes);
-    } catch (RuntimeException e) {
-      listenerFailed(e);
-    }
+    ListenerCalls.call(listener, "resent", l -> l.resent(origin, bytes));
   }
 
   /** Records the status the resend got: recovered, or a second 411 handed back to the caller. */
@@ -189,11 +185,7 @@ public final class LengthGuard {
       return;
     }
     LOGGER.log(Level.DEBUG, () -> "recovered from 411 at " + origin + ": resend got " + status);
-    try {
-      listener.recovered(origin, status);
-    } catch (RuntimeException e) {
-      listenerFailed(e);
-    }
+    ListenerCalls.call(listener, "recovered", l -> l.recovered(origin, status));
   }
 
   /**
@@ -242,11 +234,7 @@ public final class LengthGuard {
     } else {
       LOGGER.log(Level.DEBUG, () -> origin + " answered " + status + " before the body was read");
     }
-    try {
-      listener.bodyNotRead(origin, bytesWritten, status);
-    } catch (RuntimeException e) {
-      listenerFailed(e);
-    }
+    ListenerCalls.call(listener, "bodyNotRead", l -> l.bodyNotRead(origin, bytesWritten, status));
   }
 
   void overBudget(Origin origin) {
@@ -258,11 +246,7 @@ public final class LengthGuard {
                 + " sent without a copy: the memory budget ("
                 + budget.limit()
                 + " bytes) is spent");
-    try {
-      listener.overBudget(origin, budget.limit());
-    } catch (RuntimeException e) {
-      listenerFailed(e);
-    }
+    ListenerCalls.call(listener, "overBudget", l -> l.overBudget(origin, budget.limit()));
   }
 
   void bodyChanged(Origin origin, long firstBytes, long replayBytes) {
@@ -279,20 +263,13 @@ public final class LengthGuard {
     } else {
       LOGGER.log(Level.DEBUG, () -> "411 from " + origin + " handed back: " + detail);
     }
-    try {
-      listener.gaveUp(origin, GiveUpReason.BODY_CHANGED, detail);
-    } catch (RuntimeException e) {
-      listenerFailed(e);
-    }
+    ListenerCalls.call(
+        listener, "gaveUp", l -> l.gaveUp(origin, GiveUpReason.BODY_CHANGED, detail));
   }
 
   void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
     LOGGER.log(Level.DEBUG, () -> "froze " + bytes + " bytes to " + origin + " (" + reason + ")");
-    try {
-      listener.bodyFrozen(origin, bytes, reason);
-    } catch (RuntimeException e) {
-      listenerFailed(e);
-    }
+    ListenerCalls.call(listener, "bodyFrozen", l -> l.bodyFrozen(origin, bytes, reason));
   }
 
   void bodyTooLarge(Origin origin, BodyTooLargeException e) {
@@ -306,35 +283,20 @@ public final class LengthGuard {
                 + ") at "
                 + e.bytesRead()
                 + " bytes");
-    try {
-      listener.bodyTooLarge(origin, e.limit(), e.bytesRead());
-    } catch (RuntimeException re) {
-      listenerFailed(re);
-    }
+    ListenerCalls.call(
+        listener, "bodyTooLarge", l -> l.bodyTooLarge(origin, e.limit(), e.bytesRead()));
   }
 
   private void emitLengthRequired(Origin origin, boolean lengthSent) {
     LOGGER.log(
         Level.DEBUG,
         () -> "411 Length Required from " + origin + (lengthSent ? " (length was sent)" : ""));
-    try {
-      listener.lengthRequired(origin, lengthSent);
-    } catch (RuntimeException e) {
-      listenerFailed(e);
-    }
+    ListenerCalls.call(listener, "lengthRequired", l -> l.lengthRequired(origin, lengthSent));
   }
 
   void gaveUp(Origin origin, GiveUpReason reason, String detail) {
     LOGGER.log(Level.DEBUG, () -> "gave up at " + origin + ": " + reason + ", " + detail);
-    try {
-      listener.gaveUp(origin, reason, detail);
-    } catch (RuntimeException e) {
-      listenerFailed(e);
-    }
-  }
-
-  private static void listenerFailed(RuntimeException e) {
-    LOGGER.log(Level.WARNING, "GuardListener threw; ignored", e);
+    ListenerCalls.call(listener, "gaveUp", l -> l.gaveUp(origin, reason, detail));
   }
 
   @Override

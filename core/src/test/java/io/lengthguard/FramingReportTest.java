@@ -190,6 +190,25 @@ class FramingReportTest {
   }
 
   @Test
+  void publishGoesOnWhenTheListenerThrowsAnError() {
+    List<FindingCode> seen = new ArrayList<>();
+    GuardListener listener =
+        new GuardListener() {
+          @Override
+          public void framingFinding(Origin origin, FramingFinding finding) {
+            seen.add(finding.code());
+            throw new NoClassDefFoundError("io/micrometer/core/instrument/Counter");
+          }
+        };
+    FramingReport report = FramingCheck.request("GET").bodyBytes(2).check();
+
+    report.publish(ORIGIN, listener);
+
+    assertThat(seen)
+        .containsExactly(FindingCode.UNFRAMED_BODY, FindingCode.CONTENT_WITHOUT_SEMANTICS);
+  }
+
+  @Test
   void publishRejectsNulls() {
     FramingReport report = FramingCheck.request("GET").check();
 

@@ -3,6 +3,7 @@ package io.lengthguard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import static org.assertj.core.api.Assertions.catchRuntimeException;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -115,6 +116,53 @@ class GuardListenerTest {
     assertThat(thrown).isSameAs(first);
     assertThat(thrown.getSuppressed()).containsExactly(second);
     assertThat(events).containsExactly("b resent 5");
+  }
+
+  @Test
+  void compositeCallsTheRestWhenOneThrowsAnError() {
+    List<String> events = new ArrayList<>();
+    NoClassDefFoundError missing =
+        new NoClassDefFoundError("io/micrometer/core/instrument/Counter");
+    IllegalStateException later = new IllegalStateException("later");
+    GuardListener composite =
+        GuardListener.composite(
+            new GuardListener() {
+              @Override
+              public void resent(Origin origin, long bytes) {
+                throw missing;
+              }
+            },
+            new Recorder("b", events),
+            new GuardListener() {
+              @Override
+              public void resent(Origin origin, long bytes) {
+                throw later;
+              }
+            });
+
+    Throwable thrown = catchThrowable(() -> composite.resent(ORIGIN, 5));
+
+    assertThat(thrown).isSameAs(missing);
+    assertThat(thrown.getSuppressed()).containsExactly(later);
+    assertThat(events).containsExactly("b resent 5");
+  }
+
+  @Test
+  void compositePassesAVirtualMachineErrorOnAtOnce() {
+    List<String> events = new ArrayList<>();
+    OutOfMemoryError oom = new OutOfMemoryError("test");
+    GuardListener composite =
+        GuardListener.composite(
+            new GuardListener() {
+              @Override
+              public void resent(Origin origin, long bytes) {
+                throw oom;
+              }
+            },
+            new Recorder("b", events));
+
+    assertThat(catchThrowable(() -> composite.resent(ORIGIN, 5))).isSameAs(oom);
+    assertThat(events).isEmpty();
   }
 
   @Test

@@ -290,6 +290,76 @@ class LengthGuardTest {
   }
 
   @Test
+  void listenerThrowingAnErrorBreaksNothing() throws IOException {
+    // A metrics listener whose library is missing at run time.
+    GuardListener missingLibrary =
+        new GuardListener() {
+          @Override
+          public void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
+            throw new NoClassDefFoundError("io/micrometer/core/instrument/Counter");
+          }
+
+          @Override
+          public void lengthRequired(Origin origin, boolean lengthSent) {
+            throw new NoClassDefFoundError("io/micrometer/core/instrument/Counter");
+          }
+
+          @Override
+          public void resent(Origin origin, long bytes) {
+            throw new NoClassDefFoundError("io/micrometer/core/instrument/Counter");
+          }
+
+          @Override
+          public void recovered(Origin origin, int status) {
+            throw new NoClassDefFoundError("io/micrometer/core/instrument/Counter");
+          }
+        };
+    LengthGuard guard =
+        LengthGuard.create(
+            GuardPolicy.builder().listener(missingLibrary).prebufferBytes(0).build(), clock::get);
+    List<Long> sent = new ArrayList<>();
+    Transport<Integer> strict =
+        new Transport<>() {
+          @Override
+          public Integer send(OutgoingBody body) throws IOException {
+            body.writeTo(new java.io.ByteArrayOutputStream());
+            sent.add(body.contentLength());
+            return body.contentLength() == -1 ? 411 : 200;
+          }
+
+          @Override
+          public int status(Integer response) {
+            return response;
+          }
+
+          @Override
+          public void discard(Integer response) {}
+        };
+
+    int status =
+        guard.exchange(STRICT, "POST").execute(out -> out.write(new byte[10]), true, strict);
+
+    assertThat(status).isEqualTo(200);
+    assertThat(sent).containsExactly(-1L, 10L);
+  }
+
+  @Test
+  void listenerThrowingAVirtualMachineErrorPassesItOn() {
+    StackOverflowError overflow = new StackOverflowError();
+    GuardListener overflowing =
+        new GuardListener() {
+          @Override
+          public void resent(Origin origin, long bytes) {
+            throw overflow;
+          }
+        };
+    LengthGuard guard =
+        LengthGuard.create(GuardPolicy.builder().listener(overflowing).build(), clock::get);
+
+    assertThatThrownBy(() -> guard.resending(STRICT, 10)).isSameAs(overflow);
+  }
+
+  @Test
   void contentDigestFollowsThePolicy() throws IOException {
     FrozenBody body = FrozenBody.ofUtf8("abc");
 
