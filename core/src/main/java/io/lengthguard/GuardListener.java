@@ -10,7 +10,8 @@ package io.lengthguard;
  * fails a call: any exception, and any {@link Error} but a {@link VirtualMachineError} (such as a
  * {@link NoClassDefFoundError} from a metrics library missing at run time). A {@code
  * VirtualMachineError} ({@link OutOfMemoryError}, {@link StackOverflowError}) goes on to the
- * caller.
+ * caller. The log has it at {@code WARNING} the first time a listener class throws a given class of
+ * throwable from a given method, and at {@code DEBUG} when it does so again.
  *
  * <p>The same events also go to the {@code System.Logger} named {@code io.lengthguard}, with sizes
  * and origins only, never body bytes.

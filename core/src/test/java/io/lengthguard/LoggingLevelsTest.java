@@ -163,6 +163,74 @@ class LoggingLevelsTest {
                 + " bytes sent, 10 written again): it is not repeatable, so nothing was resent");
   }
 
+  @Test
+  void aThrowingListenerWarnsOnceThenLogsBelowInfo() throws IOException {
+    GuardListener broken =
+        new GuardListener() {
+          @Override
+          public void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
+            throw new IllegalStateException("listener bug");
+          }
+        };
+    LengthGuard guard = LengthGuard.create(GuardPolicy.builder().listener(broken).build());
+    StrictTransport transport = new StrictTransport();
+
+    for (int i = 0; i < 5; i++) {
+      // Within the read-ahead: frozen, and sent with its length.
+      assertThat(
+              guard
+                  .exchange(ORIGIN, "POST")
+                  .execute(out -> out.write(new byte[10]), true, transport))
+          .isEqualTo(200);
+    }
+
+    String name = broken.getClass().getName();
+    assertThat(messagesAt(Level.WARNING))
+        .containsExactly(
+            "GuardListener "
+                + name
+                + " threw from bodyFrozen; ignored, and logged at DEBUG when it throws so again");
+    assertThat(messagesBelowInfo())
+        .filteredOn(m -> m.startsWith("GuardListener "))
+        .containsExactly(
+            "GuardListener " + name + " threw from bodyFrozen; ignored",
+            "GuardListener " + name + " threw from bodyFrozen; ignored",
+            "GuardListener " + name + " threw from bodyFrozen; ignored",
+            "GuardListener " + name + " threw from bodyFrozen; ignored");
+    assertThat(records)
+        .filteredOn(r -> r.getMessage().startsWith("GuardListener "))
+        .allSatisfy(r -> assertThat(r.getThrown()).hasMessage("listener bug"));
+  }
+
+  @Test
+  void aListenerWarnsAgainForAnotherEventOrAnotherThrowable() {
+    GuardListener broken =
+        new GuardListener() {
+          @Override
+          public void resent(Origin origin, long bytes) {
+            if (bytes == 1) throw new IllegalStateException("listener bug");
+            throw new NoClassDefFoundError("io/micrometer/core/instrument/Counter");
+          }
+
+          @Override
+          public void recovered(Origin origin, int status) {
+            throw new IllegalStateException("listener bug");
+          }
+        };
+    LengthGuard guard = LengthGuard.create(GuardPolicy.builder().listener(broken).build());
+
+    guard.resending(ORIGIN, 1);
+    guard.resending(ORIGIN, 1);
+    guard.resending(ORIGIN, 2);
+    guard.resendAnswered(ORIGIN, 200);
+    guard.resendAnswered(ORIGIN, 200);
+
+    assertThat(records)
+        .filteredOn(r -> r.getLevel() == Level.WARNING)
+        .extracting(r -> r.getThrown().getClass().getSimpleName())
+        .containsExactly("IllegalStateException", "NoClassDefFoundError", "IllegalStateException");
+  }
+
   private List<String> messagesAt(Level level) {
     return records.stream()
         .filter(r -> r.getLevel() == level)
