@@ -153,8 +153,9 @@ public final class LengthGuard {
 
   /**
    * Returns true if a response with {@code status} to a body of unknown length calls for the one
-   * resend: a 411 (RFC 9110 §15.5.12) to a request that carried no {@code Content-Length}. A 411 is
-   * remembered for {@code origin} in {@link GuardMode#ADAPTIVE} mode.
+   * resend: a 411 (RFC 9110 §15.5.12) to a request that carried no {@code Content-Length}. Such a
+   * 411 is remembered for {@code origin} in {@link GuardMode#ADAPTIVE} mode; a 411 to a request
+   * that carried one is not, as it says nothing about wanting a length.
    *
    * @param lengthSent whether the request that got this response carried a {@code Content-Length}
    */
@@ -162,14 +163,16 @@ public final class LengthGuard {
     requireNonNull(origin, "origin == null");
     if (status != 411) return false;
     emitLengthRequired(origin, lengthSent);
-    learn(origin);
     if (lengthSent) {
+      // Learning from it would read every later body of unknown length to the origin whole before
+      // its first byte, for a 411 that a length does not cure.
       gaveUp(
           origin,
           GiveUpReason.LENGTH_REFUSED,
           "the origin answered 411 to a request with an exact Content-Length");
       return false;
     }
+    learn(origin);
     return true;
   }
 
@@ -207,14 +210,15 @@ public final class LengthGuard {
     }
   }
 
-  /** A 411 to a request with an exact length: remembered, and handed back. */
+  /** A 411 to a request with an exact length: reported, not learned, and handed back. */
   void lengthRefused(Origin origin) {
     shouldResend(origin, 411, true);
   }
 
+  /** A 411 that is not resent; learned only if the request carried no length. */
   void lengthRequired(Origin origin, boolean lengthSent) {
     emitLengthRequired(origin, lengthSent);
-    learn(origin);
+    if (!lengthSent) learn(origin);
   }
 
   void bodyNotRead(Origin origin, long bytesWritten, int status) {

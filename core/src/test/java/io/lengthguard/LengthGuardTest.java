@@ -184,6 +184,7 @@ class LengthGuardTest {
 
     assertThat(guard.shouldResend(STRICT, 411, true)).isFalse();
 
+    assertThat(guard.wantsLength(STRICT)).isFalse(); // a length did not cure it: nothing learned
     assertThat(events.list)
         .containsExactly(
             "lengthRequired https://strict.example:443 true",

@@ -92,6 +92,53 @@ class LoggingLevelsTest {
   }
 
   @Test
+  void a411ToAnExactLengthTeachesNothingButOneToAStreamedBodyDoes() throws IOException {
+    LengthGuard guard =
+        LengthGuard.create(
+            GuardPolicy.builder().mode(GuardMode.ADAPTIVE).prebufferBytes(1000).build());
+    Transport<Integer> refusesAll =
+        new Transport<>() {
+          @Override
+          public Integer send(OutgoingBody body) throws IOException {
+            body.writeTo(new ByteArrayOutputStream());
+            return 411;
+          }
+
+          @Override
+          public int status(Integer response) {
+            return response;
+          }
+
+          @Override
+          public void discard(Integer response) {}
+        };
+
+    // Ends within the read-ahead: sent with Content-Length: 10, and refused all the same.
+    assertThat(
+            guard
+                .exchange(ORIGIN, "POST")
+                .execute(out -> out.write(new byte[10]), true, refusesAll))
+        .isEqualTo(411);
+
+    assertThat(guard.wantsLength(ORIGIN)).isFalse();
+    assertThat(messagesAt(Level.INFO)).isEmpty();
+    assertThat(messagesBelowInfo())
+        .contains("411 Length Required from " + ORIGIN + " (length was sent)");
+
+    // Streamed past the read-ahead without a length: this 411 is about the length.
+    assertThat(
+            guard
+                .exchange(ORIGIN, "POST")
+                .execute(out -> out.write(Payloads.bytes(100_000)), true, refusesAll))
+        .isEqualTo(411);
+
+    assertThat(guard.wantsLength(ORIGIN)).isTrue();
+    assertThat(messagesAt(Level.INFO))
+        .containsExactly(
+            ORIGIN + " wants a Content-Length: its bodies of unknown length are frozen first");
+  }
+
+  @Test
   void aBodyNotReadWarnsOncePerOrigin() throws IOException {
     LengthGuard guard =
         LengthGuard.create(
