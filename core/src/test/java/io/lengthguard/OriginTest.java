@@ -3,6 +3,7 @@ package io.lengthguard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.URI;
 import org.junit.jupiter.api.Test;
 
 class OriginTest {
@@ -31,6 +32,33 @@ class OriginTest {
     assertThat(Origin.of("https", "example.com", 443)).hasToString("https://example.com:443");
     assertThat(Origin.of("http", "127.0.0.1", 8080)).hasToString("http://127.0.0.1:8080");
     assertThat(Origin.of("http", "::1", 80)).hasToString("http://[::1]:80");
+  }
+
+  @Test
+  void anIpv6LiteralIsTheSameOriginWithOrWithoutBrackets() {
+    Origin bracketed = Origin.of("http", "[::1]", 8080);
+
+    assertThat(bracketed.host()).isEqualTo("::1");
+    assertThat(bracketed).hasToString("http://[::1]:8080");
+    assertThat(bracketed).isEqualTo(Origin.of("http", "::1", 8080));
+    assertThat(bracketed).hasSameHashCodeAs(Origin.of("http", "::1", 8080));
+    assertThat(new Origin("http", "[FE80::1]", 80)).isEqualTo(Origin.of("http", "fe80::1", 80));
+    // One pair only, and only an enclosing one.
+    assertThat(Origin.of("http", "[[::1]]", 80).host()).isEqualTo("[::1]");
+    assertThat(Origin.of("http", "[", 80).host()).isEqualTo("[");
+    assertThat(Origin.of("http", "[]", 80).host()).isEmpty();
+  }
+
+  @Test
+  void aConfiguredBracketedOriginMatchesTheAdaptersOrigin() {
+    URI url = URI.create("http://[::1]:8080/upload");
+    LengthGuard guard =
+        LengthGuard.create(
+            GuardPolicy.builder()
+                .lengthRequired(Origin.of(url.getScheme(), url.getHost(), url.getPort()))
+                .build());
+
+    assertThat(guard.wantsLength(Origin.of("http", "::1", 8080))).isTrue();
   }
 
   @Test
