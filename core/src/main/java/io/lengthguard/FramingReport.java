@@ -146,9 +146,9 @@ public final class FramingReport {
 
   /**
    * Tells {@code listener} about each finding, for requests to {@code origin}, and logs each to the
-   * {@code System.Logger} named {@code io.lengthguard}: errors at {@code WARNING}, warnings at
-   * {@code INFO}. What the listener throws is logged and otherwise ignored, as {@link
-   * GuardListener} says.
+   * {@code System.Logger} named {@code io.lengthguard}: the first error for an origin within an
+   * hour at {@code WARNING}, every other finding at {@code DEBUG}. What the listener throws is
+   * logged and otherwise ignored, as {@link GuardListener} says.
    *
    * @throws NullPointerException if an argument is null
    */
