@@ -38,7 +38,8 @@ public enum FindingCode {
 
   /**
    * A {@code Content-Length} value that is not ASCII digits: empty, a sign, whitespace, hex, a
-   * fraction (RFC 9110 §8.6; RFC 9112 §6.3 makes it an unrecoverable error).
+   * fraction, or an empty element of a list ({@code "5,"}) (RFC 9110 §8.6; RFC 9112 §6.3 makes it
+   * an unrecoverable error).
    */
   INVALID_CONTENT_LENGTH(Severity.ERROR),
 

@@ -253,17 +253,19 @@ public final class FramingCheck {
     long agreed = -1;
     boolean conflict = false;
     for (String value : lengths) {
-      List<String> members = value.indexOf(',') < 0 ? List.of(value) : members(value);
-      if (members.isEmpty()) {
-        conflict = true;
-        findings.add(invalidLength(value, bodyBytes));
-        continue;
-      }
+      // Empty elements are kept: Content-Length is 1*DIGIT, not a list (RFC 9110 §8.6), so the
+      // rule that a list's empty elements are ignored (§5.6.1) does not apply, and parsers such as
+      // Node's and nginx answer 400 to "5," where ignoring the element would report it clean.
+      List<String> members = value.indexOf(',') < 0 ? List.of(value) : elements(value);
       long first = -1;
       boolean differ = false;
+      boolean emptyNamed = false;
       for (String member : members) {
         long length = parse(member);
-        if (length == INVALID) {
+        if (length == INVALID && member.isEmpty() && members.size() > 1) {
+          if (!emptyNamed) findings.add(emptyElement(value, bodyBytes));
+          emptyNamed = true;
+        } else if (length == INVALID) {
           findings.add(invalidLength(member, bodyBytes));
         } else if (length == OVERFLOW) {
           findings.add(
@@ -327,6 +329,16 @@ public final class FramingCheck {
             + quote(value)
             + " is not a decimal number: RFC 9110 §8.6 allows ASCII digits only (no sign,"
             + " whitespace, hex or fraction) and a server must reject the request (RFC 9112 §6.3); "
+            + sendLength(bodyBytes));
+  }
+
+  private static FramingFinding emptyElement(String value, long bodyBytes) {
+    return new FramingFinding(
+        FindingCode.INVALID_CONTENT_LENGTH,
+        "Content-Length "
+            + quote(value)
+            + " holds an empty list element: RFC 9110 §8.6 allows ASCII digits only and a server"
+            + " must reject the request (RFC 9112 §6.3); "
             + sendLength(bodyBytes));
   }
 
@@ -469,16 +481,22 @@ public final class FramingCheck {
 
   /** Returns the non-empty elements of a comma-separated list, without OWS (RFC 9110 §5.6.1). */
   private static List<String> members(String value) {
-    List<String> members = new ArrayList<>(2);
+    List<String> members = elements(value);
+    members.removeIf(String::isEmpty);
+    return members;
+  }
+
+  /** Returns the elements of a comma-separated list, empty ones kept, without OWS. */
+  private static List<String> elements(String value) {
+    List<String> elements = new ArrayList<>(2);
     int start = 0;
     while (start <= value.length()) {
       int comma = value.indexOf(',', start);
       int end = comma < 0 ? value.length() : comma;
-      String member = trimOws(value.substring(start, end));
-      if (!member.isEmpty()) members.add(member);
+      elements.add(trimOws(value.substring(start, end)));
       start = end + 1;
     }
-    return members;
+    return elements;
   }
 
   private static String trimOws(String s) {

@@ -292,7 +292,40 @@ class FramingCheckTest {
                 "Content-Length \"-1\" is not a decimal number"),
             org.assertj.core.groups.Tuple.tuple(
                 FindingCode.INVALID_CONTENT_LENGTH,
+                "Content-Length \"5, -1, ,0x5\" holds an empty list element"),
+            org.assertj.core.groups.Tuple.tuple(
+                FindingCode.INVALID_CONTENT_LENGTH,
                 "Content-Length \"0x5\" is not a decimal number"));
+    assertThat(report.declaredLength()).isEqualTo(-1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"5,", ",5", "5, ,5", " ,5", "5,,"})
+  void emptyListElementMakesTheLengthInvalid(String value) {
+    FramingReport report =
+        FramingCheck.request("POST").header("Content-Length", value).bodyBytes(5).check();
+
+    assertThat(report.findings())
+        .extracting(FramingFinding::code)
+        .containsExactly(FindingCode.CONTENT_LENGTH_LIST, FindingCode.INVALID_CONTENT_LENGTH);
+    assertThat(report.findings().get(1).message())
+        .isEqualTo(
+            "Content-Length "
+                + FramingCheck.quote(value)
+                + " holds an empty list element: RFC 9110 §8.6 allows ASCII digits only and a"
+                + " server must reject the request (RFC 9112 §6.3); send Content-Length: 5");
+    assertThat(report.hasErrors()).isTrue();
+    assertThat(report.declaredLength()).isEqualTo(-1);
+  }
+
+  @Test
+  void listOfOnlyEmptyElementsIsInvalid() {
+    FramingReport report =
+        FramingCheck.request("POST").header("Content-Length", " , ").bodyBytes(5).check();
+
+    assertThat(report.findings())
+        .extracting(FramingFinding::code)
+        .containsExactly(FindingCode.CONTENT_LENGTH_LIST, FindingCode.INVALID_CONTENT_LENGTH);
     assertThat(report.declaredLength()).isEqualTo(-1);
   }
 
