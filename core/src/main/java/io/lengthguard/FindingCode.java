@@ -30,10 +30,18 @@ public enum FindingCode {
    */
   CONTENT_LENGTH_WITH_TRANSFER_ENCODING(Severity.ERROR),
 
-  /** Two or more {@code Content-Length} fields, with equal or different values (RFC 9110 §8.6). */
+  /**
+   * Two or more {@code Content-Length} fields with different or invalid values: the body length
+   * cannot be determined and a server must reject the request (RFC 9112 §6.3). The same value
+   * repeated is {@link #REPEATED_CONTENT_LENGTH}.
+   */
   DUPLICATE_CONTENT_LENGTH(Severity.ERROR),
 
-  /** One {@code Content-Length} field holding a comma-separated list (RFC 9110 §8.6). */
+  /**
+   * One {@code Content-Length} field holding a comma-separated list of different or invalid values
+   * ({@code "5, 7"}, {@code "5,"}): a server must reject the request (RFC 9112 §6.3). The same
+   * value repeated ({@code "5, 5"}) is {@link #REPEATED_CONTENT_LENGTH}.
+   */
   CONTENT_LENGTH_LIST(Severity.ERROR),
 
   /**
@@ -67,6 +75,13 @@ public enum FindingCode {
    * server reads a body of 0 bytes (RFC 9112 §6.3) and takes the bytes as the next request.
    */
   UNFRAMED_BODY(Severity.ERROR),
+
+  /**
+   * The same {@code Content-Length} value more than once: in two or more fields, or as a list in
+   * one ({@code "5, 5"}). The length is known, but RFC 9110 §8.6 lets a server either take the
+   * value once or reject the request as invalid.
+   */
+  REPEATED_CONTENT_LENGTH(Severity.WARNING),
 
   /**
    * A POST, PUT or PATCH with neither {@code Content-Length} nor {@code Transfer-Encoding}. It

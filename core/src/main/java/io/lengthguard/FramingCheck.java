@@ -282,9 +282,11 @@ public final class FramingCheck {
         if (first < 0) first = length;
       }
       if (members.size() > 1) {
+        // Equal values give the length, so a recipient may accept them (RFC 9110 §8.6, RFC 9112
+        // §6.3): a warning, never a reason to refuse what the bare client would send.
         findings.add(
             new FramingFinding(
-                FindingCode.CONTENT_LENGTH_LIST,
+                differ ? FindingCode.CONTENT_LENGTH_LIST : FindingCode.REPEATED_CONTENT_LENGTH,
                 differ
                     ? "Content-Length is a list of different or invalid values ("
                         + quote(value)
@@ -304,7 +306,7 @@ public final class FramingCheck {
     if (lengths.size() > 1) {
       findings.add(
           new FramingFinding(
-              FindingCode.DUPLICATE_CONTENT_LENGTH,
+              conflict ? FindingCode.DUPLICATE_CONTENT_LENGTH : FindingCode.REPEATED_CONTENT_LENGTH,
               conflict
                   ? lengths.size()
                       + " Content-Length fields with different or invalid values ("

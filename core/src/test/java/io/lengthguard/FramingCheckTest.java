@@ -72,7 +72,7 @@ class FramingCheckTest {
                 + " to send chunked, or remove Transfer-Encoding and send Content-Length: 5",
             FramingCheck.request("POST").header("Transfer-Encoding", "chunked").bodyBytes(5)),
         arguments(
-            FindingCode.DUPLICATE_CONTENT_LENGTH,
+            FindingCode.REPEATED_CONTENT_LENGTH,
             FramingCheck.request("POST")
                 .header("Content-Length", "5")
                 .header("content-length", "5")
@@ -94,7 +94,7 @@ class FramingCheckTest {
                 + " §6.3); send Content-Length: 7",
             FramingCheck.request("POST").header("CONTENT-LENGTH", "7").bodyBytes(7)),
         arguments(
-            FindingCode.CONTENT_LENGTH_LIST,
+            FindingCode.REPEATED_CONTENT_LENGTH,
             FramingCheck.request("POST").header("Content-Length", "5, 5").bodyBytes(5),
             "Content-Length is a list (\"5, 5\"), not one number: RFC 9110 §8.6 lets a server"
                 + " reject it; send Content-Length: 5 once",
@@ -219,10 +219,13 @@ class FramingCheckTest {
   }
 
   @Test
-  void severitiesAreErrorsExceptMissingLengthAndContentWithoutSemantics() {
+  void severitiesAreErrorsExceptRepeatedLengthMissingLengthAndContentWithoutSemantics() {
     assertThat(
             Arrays.stream(FindingCode.values()).filter(code -> code.severity() == Severity.WARNING))
-        .containsExactly(FindingCode.MISSING_LENGTH, FindingCode.CONTENT_WITHOUT_SEMANTICS);
+        .containsExactly(
+            FindingCode.REPEATED_CONTENT_LENGTH,
+            FindingCode.MISSING_LENGTH,
+            FindingCode.CONTENT_WITHOUT_SEMANTICS);
   }
 
   @Test
@@ -336,8 +339,40 @@ class FramingCheckTest {
 
     assertThat(report.findings())
         .extracting(FramingFinding::code)
-        .containsExactly(FindingCode.CONTENT_LENGTH_LIST, FindingCode.LENGTH_MISMATCH);
+        .containsExactly(FindingCode.LENGTH_MISMATCH, FindingCode.REPEATED_CONTENT_LENGTH);
     assertThat(report.declaredLength()).isEqualTo(5);
+  }
+
+  @Test
+  void repeatedEqualLengthsMatchingTheBodyAreOnlyAWarning() {
+    FramingReport fields =
+        FramingCheck.request("POST")
+            .header("Content-Length", "5")
+            .header("Content-Length", "5, 5")
+            .bodyBytes(5)
+            .check();
+
+    assertThat(fields.findings())
+        .extracting(FramingFinding::code)
+        .containsExactly(FindingCode.REPEATED_CONTENT_LENGTH, FindingCode.REPEATED_CONTENT_LENGTH);
+    assertThat(fields.hasErrors()).isFalse();
+    assertThat(fields.declaredLength()).isEqualTo(5);
+  }
+
+  @Test
+  void repeatedFieldsThatDisagreeAreAnErrorEvenWhenEachListAgrees() {
+    FramingReport report =
+        FramingCheck.request("POST")
+            .header("Content-Length", "5, 5")
+            .header("Content-Length", "7")
+            .bodyBytes(5)
+            .check();
+
+    assertThat(report.findings())
+        .extracting(FramingFinding::code)
+        .containsExactly(FindingCode.DUPLICATE_CONTENT_LENGTH, FindingCode.REPEATED_CONTENT_LENGTH);
+    assertThat(report.hasErrors()).isTrue();
+    assertThat(report.declaredLength()).isEqualTo(-1);
   }
 
   @Test

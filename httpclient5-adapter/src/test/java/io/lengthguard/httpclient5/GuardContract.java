@@ -313,8 +313,9 @@ abstract class GuardContract {
         "KNOWN,      Content-Length: 4095,                           LENGTH_MISMATCH",
         "KNOWN,      Content-Length: 4096|Transfer-Encoding: chunked,"
             + " CONTENT_LENGTH_WITH_TRANSFER_ENCODING",
-        "KNOWN,      Content-Length: 4096|Content-Length: 4096,      DUPLICATE_CONTENT_LENGTH",
-        "KNOWN,      'Content-Length: 4096, 4096',                   CONTENT_LENGTH_LIST",
+        "KNOWN,      Content-Length: 4096|Content-Length: 4095,      DUPLICATE_CONTENT_LENGTH",
+        "KNOWN,      'Content-Length: 4096, 4095',                   CONTENT_LENGTH_LIST",
+        "KNOWN,      'Content-Length: 4096,',                        CONTENT_LENGTH_LIST",
         "KNOWN,      Content-Length: +4096,                          INVALID_CONTENT_LENGTH",
         "REPEATABLE, Transfer-Encoding: gzip,                  TRANSFER_ENCODING_NOT_CHUNKED_LAST",
         "ONE_SHOT,   Content-Length: 0x1000,                         INVALID_CONTENT_LENGTH",

@@ -288,7 +288,7 @@ class FramingAuditInterceptorTest {
 
     assertThat(server.getRequestCount()).isEqualTo(1);
     assertThat(listener.events())
-        .containsExactly("framingFinding " + origin + " DUPLICATE_CONTENT_LENGTH");
+        .containsExactly("framingFinding " + origin + " REPEATED_CONTENT_LENGTH");
   }
 
   @Test

@@ -60,6 +60,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LengthGuardInterceptorTest {
   private static final MediaType OCTET_STREAM = UnknownLengthBody.OCTET_STREAM;
@@ -200,8 +201,9 @@ class LengthGuardInterceptorTest {
       delimiter = '|',
       value = {
         "Content-Length: 5; Transfer-Encoding: chunked | 5 | CONTENT_LENGTH_WITH_TRANSFER_ENCODING",
-        "Content-Length: 5; Content-Length: 5          | 5 | DUPLICATE_CONTENT_LENGTH",
-        "Content-Length: 5,5                           | 5 | CONTENT_LENGTH_LIST",
+        "Content-Length: 5; Content-Length: 6          | 5 | DUPLICATE_CONTENT_LENGTH",
+        "Content-Length: 5,6                           | 5 | CONTENT_LENGTH_LIST",
+        "Content-Length: 5,                            | 5 | CONTENT_LENGTH_LIST",
         "Content-Length: five                          | 5 | INVALID_CONTENT_LENGTH",
         "Content-Length: +5                            | 5 | INVALID_CONTENT_LENGTH",
         "Content-Length: 0x5                           | 5 | INVALID_CONTENT_LENGTH",
@@ -250,6 +252,26 @@ class LengthGuardInterceptorTest {
 
     Wire.assertExactLength(take(server), payload);
     assertThat(listener.events()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"5000; Content-Length: 5000", "5000, 5000"})
+  void callerLengthRepeatedWithTheBodysValueGoesOn(String lengths) throws Exception {
+    server.setDispatcher(strict);
+    OkHttpClient client = client(policy(GuardMode.ADAPTIVE));
+    byte[] payload = Payloads.bytes(5000);
+    Request.Builder builder = post(server, RequestBody.create(payload, OCTET_STREAM)).newBuilder();
+    for (String value : lengths.split("; Content-Length: ")) {
+      builder.addHeader("Content-Length", value);
+    }
+
+    try (Response response = client.newCall(builder.build()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+
+    Wire.assertExactLength(take(server), payload);
+    assertThat(listener.events())
+        .containsExactly("framingFinding " + origin + " REPEATED_CONTENT_LENGTH");
   }
 
   @Test
