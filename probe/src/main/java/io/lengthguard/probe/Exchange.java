@@ -152,13 +152,14 @@ final class Exchange {
   }
 
   /**
-   * Sends the head of a chunked request alone and waits {@link #EARLY_WAIT} for an answer. Returns
-   * null if none came: the body is to be sent as usual. A final status that came first is what
-   * haproxy's deny rule and nginx's {@code return 411} both do; what tells them apart, and decides
-   * whether a client that writes its body before reading the response ever sees the 411, is what
-   * happens to the body written after it: nginx reads it, haproxy has closed the connection. So the
-   * body is still written, in {@link #EARLY_PIECES} chunks with pauses of about two round trips, in
-   * which a reset to the first piece arrives and fails a later write.
+   * Sends the head of a chunked request alone and waits {@link #EARLY_WAIT} for an answer, skipping
+   * interim (1xx) responses. Returns null if no final status came: the body is to be sent as usual.
+   * A final status that came first is what haproxy's deny rule and nginx's {@code return 411} both
+   * do; what tells them apart, and decides whether a client that writes its body before reading the
+   * response ever sees the 411, is what happens to the body written after it: nginx reads it,
+   * haproxy has closed the connection. So the body is still written, in {@link #EARLY_PIECES}
+   * chunks with pauses of about two round trips, in which a reset to the first piece arrives and
+   * fails a later write.
    */
   private @Nullable Outcome answerBeforeBody(HttpInput in, OutputStream out, byte[] head)
       throws IOException {
@@ -166,8 +167,20 @@ final class Exchange {
     out.write(head);
     out.flush();
     long deadline = in.deadline();
-    if (!in.await(Math.min(EARLY_WAIT.toNanos(), deadline - start))) return null;
-    Head response = finalHead(in);
+    long waitUntil = start + Math.min(EARLY_WAIT.toNanos(), deadline - start);
+    Head response = null;
+    int interim = 0;
+    while (response == null) {
+      if (!in.await(waitUntil - System.nanoTime())) return null;
+      Head next = head(in);
+      if (next.status >= 200) {
+        response = next;
+      } else if (++interim > MAX_INTERIM_RESPONSES) {
+        throw tooManyInterim();
+      }
+      // A 1xx is no answer: some servers send 100 Continue to any head with a body, unasked (RFC
+      // 9110 §15.2), then wait for the body, so waiting past it for a final status would time out.
+    }
     long roundTrip = System.nanoTime() - start;
     drain(in, response);
     in.deadline(deadline);

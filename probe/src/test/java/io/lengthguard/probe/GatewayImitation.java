@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A server on 127.0.0.1 that refuses chunked request bodies with 411 on the request head alone, the
- * way a real gateway does (see FACTS.md, "Real gateways"), one connection at a time; a request with
+ * way a real gateway does (see FACTS.md, "Real gateways"), or that sends an unasked {@code 100
+ * Continue} on a head with a body and then accepts it, one connection at a time; a request with
  * {@code Content-Length} or without a body gets 200.
  */
 final class GatewayImitation implements AutoCloseable {
@@ -34,7 +35,13 @@ final class GatewayImitation implements AutoCloseable {
      * nginx 1.22 {@code if ($http_transfer_encoding) { return 411; }}: answers, then reads the body
      * to its end (asked to close, it shuts its side and reads on: lingering close).
      */
-    NGINX_RETURN_411
+    NGINX_RETURN_411,
+    /**
+     * Refuses nothing, but sends {@code 100 Continue} as soon as it has the head of any request
+     * with a body, asked for or not (RFC 9110 §15.2 lets it; clients must skip it), then reads the
+     * body, chunked or not, and answers 200.
+     */
+    UNASKED_CONTINUE
   }
 
   private final Rule rule;
@@ -83,6 +90,18 @@ final class GatewayImitation implements AutoCloseable {
     String method = head.get(0).split(" ")[0];
     String transferEncoding = field(head, "transfer-encoding");
     String contentLength = field(head, "content-length");
+    if (rule == Rule.UNASKED_CONTINUE && (transferEncoding != null || contentLength != null)) {
+      out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(ISO_8859_1));
+      out.flush();
+      if (transferEncoding != null) {
+        requests.add(method + " chunked 200 " + readChunked(in));
+        out.write(
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                .getBytes(ISO_8859_1));
+        out.flush();
+        return;
+      }
+    }
     if (transferEncoding != null && contentLength == null) {
       if (rule == Rule.HAPROXY_DENY) requests.add(method + " chunked 411 not read");
       out.write(
