@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -59,7 +58,8 @@ final class MeterListener implements GuardListener {
   private final MeterRegistry registry;
   private final int maxServerAddresses;
   private final ConcurrentHashMap<String, AddressMeters> addresses = new ConcurrentHashMap<>();
-  private final AtomicInteger addressSlots = new AtomicInteger();
+  // Set once maxServerAddresses hosts are tagged: hosts are never untagged, so it stays set.
+  private volatile boolean addressesFull;
   private final AddressMeters other = new AddressMeters(OTHER);
 
   MeterListener(MeterRegistry registry, int maxServerAddresses) {
@@ -135,16 +135,20 @@ final class MeterListener implements GuardListener {
     String host = origin.host();
     AddressMeters meters = addresses.get(host);
     if (meters != null) return meters;
-    // Reserve a slot before inserting, so that racing threads never pass the bound.
-    if (addressSlots.incrementAndGet() > maxServerAddresses) {
-      addressSlots.decrementAndGet();
-      return other;
+    if (addressesFull) return other;
+    // A new host: one at a time, so that a host sent to _OTHER is never tagged on its own later
+    // (racing reservations that were given back let one in after its first events were counted).
+    synchronized (addresses) {
+      meters = addresses.get(host);
+      if (meters != null) return meters;
+      if (addresses.size() >= maxServerAddresses) {
+        addressesFull = true;
+        return other;
+      }
+      meters = new AddressMeters(host);
+      addresses.put(host, meters);
+      return meters;
     }
-    AddressMeters fresh = new AddressMeters(host);
-    AddressMeters raced = addresses.putIfAbsent(host, fresh);
-    if (raced == null) return fresh;
-    addressSlots.decrementAndGet();
-    return raced;
   }
 
   @Override
