@@ -240,37 +240,10 @@ class LengthGuardTest {
   @Test
   void throwingListenerBreaksNothing() throws IOException {
     GuardListener throwing =
-        new GuardListener() {
-          @Override
-          public void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
-            throw new IllegalStateException("listener bug");
-          }
-
-          @Override
-          public void lengthRequired(Origin origin, boolean lengthSent) {
-            throw new IllegalStateException("listener bug");
-          }
-
-          @Override
-          public void resent(Origin origin, long bytes) {
-            throw new IllegalStateException("listener bug");
-          }
-
-          @Override
-          public void recovered(Origin origin, int status) {
-            throw new IllegalStateException("listener bug");
-          }
-
-          @Override
-          public void gaveUp(Origin origin, GiveUpReason reason, String detail) {
-            throw new IllegalStateException("listener bug");
-          }
-
-          @Override
-          public void bodyTooLarge(Origin origin, long limit, long bytesRead) {
-            throw new IllegalStateException("listener bug");
-          }
-        };
+        failingWith(
+            () -> {
+              throw new IllegalStateException("listener bug");
+            });
     LengthGuard guard =
         LengthGuard.create(
             GuardPolicy.builder().listener(throwing).buffering(Buffering.inMemory(10)).build(),
@@ -294,27 +267,10 @@ class LengthGuardTest {
   void listenerThrowingAnErrorBreaksNothing() throws IOException {
     // A metrics listener whose library is missing at run time.
     GuardListener missingLibrary =
-        new GuardListener() {
-          @Override
-          public void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
-            throw new NoClassDefFoundError("io/micrometer/core/instrument/Counter");
-          }
-
-          @Override
-          public void lengthRequired(Origin origin, boolean lengthSent) {
-            throw new NoClassDefFoundError("io/micrometer/core/instrument/Counter");
-          }
-
-          @Override
-          public void resent(Origin origin, long bytes) {
-            throw new NoClassDefFoundError("io/micrometer/core/instrument/Counter");
-          }
-
-          @Override
-          public void recovered(Origin origin, int status) {
-            throw new NoClassDefFoundError("io/micrometer/core/instrument/Counter");
-          }
-        };
+        failingWith(
+            () -> {
+              throw new NoClassDefFoundError("io/micrometer/core/instrument/Counter");
+            });
     LengthGuard guard =
         LengthGuard.create(
             GuardPolicy.builder().listener(missingLibrary).prebufferBytes(0).build(), clock::get);
@@ -427,5 +383,40 @@ class LengthGuardTest {
     public void bodyTooLarge(Origin origin, long limit, long bytesRead) {
       list.add("bodyTooLarge " + origin + " " + limit + " " + bytesRead);
     }
+  }
+
+  /** Returns a listener whose every event runs {@code failure}, which throws: a listener's bug. */
+  private static GuardListener failingWith(Runnable failure) {
+    return new GuardListener() {
+      @Override
+      public void bodyFrozen(Origin origin, long bytes, FreezeReason reason) {
+        failure.run();
+      }
+
+      @Override
+      public void lengthRequired(Origin origin, boolean lengthSent) {
+        failure.run();
+      }
+
+      @Override
+      public void resent(Origin origin, long bytes) {
+        failure.run();
+      }
+
+      @Override
+      public void recovered(Origin origin, int status) {
+        failure.run();
+      }
+
+      @Override
+      public void gaveUp(Origin origin, GiveUpReason reason, String detail) {
+        failure.run();
+      }
+
+      @Override
+      public void bodyTooLarge(Origin origin, long limit, long bytesRead) {
+        failure.run();
+      }
+    };
   }
 }

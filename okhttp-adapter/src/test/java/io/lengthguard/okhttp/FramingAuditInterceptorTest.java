@@ -25,14 +25,11 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okio.BufferedSink;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -205,7 +202,7 @@ class FramingAuditInterceptorTest {
                 .build());
     long start = System.nanoTime();
 
-    assertThatThrownBy(() -> client.newCall(post(server, new EndlessBody(10, 5))).execute())
+    assertThatThrownBy(() -> client.newCall(post(server, LyingBody.endless(10, 5))).execute())
         .isExactlyInstanceOf(ProtocolException.class)
         .hasMessageStartingWith(
             "expected 10 bytes but received 8197: the body declared Content-Length: 10 and"
@@ -221,7 +218,7 @@ class FramingAuditInterceptorTest {
   void strictAuditFailsABodyThatWritesWithoutEndAtItsFirstWritePastItsLength() throws Exception {
     OkHttpClient client = client(FramingAuditInterceptor.strict(both), Protocol.HTTP_1_1);
 
-    assertThatThrownBy(() -> client.newCall(post(server, new EndlessBody(10, 9))).execute())
+    assertThatThrownBy(() -> client.newCall(post(server, LyingBody.endless(10, 9))).execute())
         .isInstanceOf(FramingViolationException.class)
         .hasMessageStartingWith(
             "bad framing in POST /upload: ERROR LENGTH_MISMATCH: Content-Length declares 10"
@@ -302,38 +299,6 @@ class FramingAuditInterceptorTest {
         .hasMessageContaining("Content-Length declares 3000 bytes but the body has 2000");
 
     assertThat(counters.snapshot().findings(FindingCode.LENGTH_MISMATCH)).isEqualTo(1);
-  }
-
-  /**
-   * A body that declares {@code declared} bytes, writes and flushes {@code first} of them, then
-   * writes 8 KiB at a time for ever.
-   */
-  private static final class EndlessBody extends RequestBody {
-    private final long declared;
-    private final int first;
-
-    EndlessBody(long declared, int first) {
-      this.declared = declared;
-      this.first = first;
-    }
-
-    @Override
-    public @Nullable MediaType contentType() {
-      return UnknownLengthBody.OCTET_STREAM;
-    }
-
-    @Override
-    public long contentLength() {
-      return declared;
-    }
-
-    @Override
-    public void writeTo(BufferedSink sink) throws IOException {
-      sink.write(Payloads.bytes(first));
-      sink.flush();
-      byte[] chunk = Payloads.bytes(8192);
-      while (true) sink.write(chunk);
-    }
   }
 
   /** Asserts that {@code recorded} broke off after {@code arrived} of {@code declared} bytes. */

@@ -1,5 +1,6 @@
 package io.lengthguard.okhttp;
 
+import io.lengthguard.testing.Payloads;
 import java.io.IOException;
 import okhttp3.MediaType;
 import okhttp3.RequestBody;
@@ -13,15 +14,25 @@ import org.jspecify.annotations.Nullable;
 final class LyingBody extends RequestBody {
   private final long declared;
   private final byte[] bytes;
+  private final boolean endless;
 
-  private LyingBody(long declared, byte[] bytes) {
+  private LyingBody(long declared, byte[] bytes, boolean endless) {
     this.declared = declared;
     this.bytes = bytes;
+    this.endless = endless;
   }
 
   /** Returns a body that declares {@code declared} bytes and writes {@code bytes}. */
   static LyingBody of(long declared, byte[] bytes) {
-    return new LyingBody(declared, bytes);
+    return new LyingBody(declared, bytes, false);
+  }
+
+  /**
+   * Returns a body that declares {@code declared} bytes, writes and flushes {@code first} bytes,
+   * then writes 8 KiB at a time for ever, as a stream whose length was wrong.
+   */
+  static LyingBody endless(long declared, int first) {
+    return new LyingBody(declared, Payloads.bytes(first), true);
   }
 
   @Override
@@ -36,6 +47,12 @@ final class LyingBody extends RequestBody {
 
   @Override
   public void writeTo(BufferedSink sink) throws IOException {
+    if (endless) {
+      sink.write(bytes);
+      sink.flush();
+      byte[] chunk = Payloads.bytes(8192);
+      while (true) sink.write(chunk);
+    }
     int first = (int) Math.min(declared, bytes.length);
     sink.write(bytes, 0, first);
     sink.flush();
