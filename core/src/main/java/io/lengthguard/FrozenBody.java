@@ -358,8 +358,9 @@ public final class FrozenBody implements Closeable {
       throw new IOException("body of " + length + " bytes does not fit in an array");
     }
     if (file != null) {
-      try {
-        return Files.readAllBytes(file);
+      // Through openFile, as every other read: a file changed outside LengthGuard is refused.
+      try (InputStream in = openFile()) {
+        return in.readNBytes((int) length);
       } finally {
         Reference.reachabilityFence(this);
       }
@@ -524,6 +525,19 @@ public final class FrozenBody implements Closeable {
       if (n == -1) throw changed("fewer");
       remaining -= n;
       return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      // Through read, so that the count of bytes left, and the check at the end, hold.
+      long skipped = 0;
+      byte[] buffer = new byte[(int) Math.min(8192, Math.max(1, Math.min(n, remaining)))];
+      while (skipped < n && remaining > 0) {
+        int k = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
+        if (k == -1) break;
+        skipped += k;
+      }
+      return skipped;
     }
 
     @Override

@@ -321,6 +321,11 @@ final class SegmentBuffer extends OutputStream {
         flushFileBuffer();
         channel.close();
       } catch (IOException e) {
+        try {
+          channel.close(); // a failed flush left it open: a deleted file's space stays taken else
+        } catch (IOException ignored) {
+          // The file is deleted next; a failed close loses nothing more.
+        }
         Files.deleteIfExists(path);
         throw e;
       }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lengthguard.testing.Payloads;
+import io.lengthguard.testing.SmallDisk;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
@@ -17,9 +18,11 @@ import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -533,6 +536,69 @@ class FrozenBodyTest {
   @Nested
   class Spill {
     @TempDir Path directory;
+
+    @Test
+    void toByteArrayRefusesASpillFileChangedOutsideLengthGuard() throws IOException {
+      byte[] source = Payloads.bytes(50_000);
+      FrozenBody body =
+          FrozenBody.read(
+              new ByteArrayInputStream(source), Buffering.spillToDisk(1024, 1 << 20, directory));
+      Files.write(onlyFile(), new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+
+      // As writeTo, openStream and contentDigest: never other bytes than the length says.
+      assertThatThrownBy(body::toByteArray)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("holds 50003 bytes, not the 50000 frozen");
+      body.close();
+    }
+
+    @Test
+    void skippingInASpilledBodysStreamKeepsItsCount() throws IOException {
+      byte[] source = Payloads.bytes(50_000);
+      FrozenBody body =
+          FrozenBody.read(
+              new ByteArrayInputStream(source), Buffering.spillToDisk(1024, 1 << 20, directory));
+      assertThat(body.inFile()).isTrue();
+
+      try (InputStream in = body.openStream()) {
+        in.skipNBytes(10_000);
+        assertThat(in.skip(0)).isZero();
+        assertThat(in.readAllBytes()).isEqualTo(Arrays.copyOfRange(source, 10_000, 50_000));
+        assertThat(in.skip(5)).isZero();
+      }
+      body.close();
+    }
+
+    @Test
+    void aWriteWhoseFreezeFailsLeavesNoSpillFileOpen() throws IOException {
+      Path small = SmallDisk.directory(directory, 10_000);
+      long before = openSpillFiles();
+
+      // The last bytes reach the file in freeze(), where the small disk refuses them.
+      assertThatThrownBy(
+              () ->
+                  FrozenBody.write(
+                      out -> out.write(Payloads.bytes(13_192)),
+                      Buffering.spillToDisk(0, 1 << 20, small)))
+          .isInstanceOf(IOException.class);
+
+      assertThat(openSpillFiles() - before).as("spill files left open").isZero();
+    }
+
+    /** Counts this process's open files named as spill files (Linux). */
+    private long openSpillFiles() throws IOException {
+      long open = 0;
+      try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+        for (Path fd : fds.toList()) {
+          try {
+            if (Files.readSymbolicLink(fd).toString().contains("lengthguard-")) open++;
+          } catch (IOException closedMeanwhile) {
+            // The listing's own descriptor, or one closed since: not a spill file.
+          }
+        }
+      }
+      return open;
+    }
 
     @Test
     void spilledBodyLivesInOwnerOnlyFileUntilClosed() throws IOException {
