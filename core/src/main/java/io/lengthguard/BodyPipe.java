@@ -429,16 +429,6 @@ final class BodyPipe {
 
   // Wire side.
 
-  /** Returns true once the wire is done: it failed, gave the body up, or the response came. */
-  boolean isWireClosed() {
-    lock.lock();
-    try {
-      return wireClosed;
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /** Marks the wire as done: it failed, or the response came. Writes no longer wait. */
   void closeWire() {
     InputStream closing;

@@ -977,7 +977,7 @@ public final class GuardedExchange {
     private boolean oneShot() {
       if (!repeatable) return true;
       BodyPipe wire = pipe;
-      if (!bodyWhole && wire != null && wire.isWireClosed()) {
+      if (!bodyWhole && wire != null && wire.wireClosed()) {
         try {
           bodyEnded.await();
         } catch (InterruptedException e) {
