@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import javax.net.SocketFactory;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.QueueDispatcher;
@@ -220,14 +222,23 @@ class NeverWorseTest {
   @Test
   @Timeout(10)
   void serverClosingAfterTheHeadStopsAnEndlessBody() throws Exception {
-    try (ServerSocket raw = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+    // Small socket buffers on both ends: the kernel holds little of a body the server never reads,
+    // however long the server takes to read the head and close (a loaded machine), so what the
+    // body wrote is the guard's doing.
+    try (ServerSocket raw = new ServerSocket()) {
+      raw.setReceiveBufferSize(64 * KIB);
+      raw.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 1);
       Thread peer = serve(raw, false);
       OkHttpClient client =
-          client(
-              GuardPolicy.builder()
-                  .prebufferBytes(0)
-                  .buffering(Buffering.inMemory(MIB))
-                  .listener(listener)
+          register(
+              client(
+                      GuardPolicy.builder()
+                          .prebufferBytes(0)
+                          .buffering(Buffering.inMemory(MIB))
+                          .listener(listener)
+                          .build())
+                  .newBuilder()
+                  .socketFactory(new SmallSendBuffers())
                   .build());
       EndlessBody body = new EndlessBody();
 
@@ -584,6 +595,36 @@ class NeverWorseTest {
 
   private static String sha256(byte[] bytes) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
+  /** Sockets that hold at most 64 KiB of unsent bytes. */
+  private static final class SmallSendBuffers extends SocketFactory {
+    @Override
+    public Socket createSocket() throws IOException {
+      Socket socket = new Socket();
+      socket.setSendBufferSize(64 * KIB);
+      return socket;
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) {
+      throw new UnsupportedOperationException("OkHttp connects the socket itself");
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress local, int localPort) {
+      throw new UnsupportedOperationException("OkHttp connects the socket itself");
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) {
+      throw new UnsupportedOperationException("OkHttp connects the socket itself");
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port, InetAddress local, int localPort) {
+      throw new UnsupportedOperationException("OkHttp connects the socket itself");
+    }
   }
 
   /** A one-shot body that never ends. */
