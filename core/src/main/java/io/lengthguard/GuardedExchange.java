@@ -330,8 +330,9 @@ public final class GuardedExchange {
 
   /**
    * Handles the caller's body failing with {@code e}: throws what the caller gets, or returns if
-   * the guard stopped a streamed body itself (the response came, the wire failed, or a cancel), and
-   * the exchange goes on. A body that was not streaming always throws.
+   * the guard stopped a streamed body itself (the response came, the wire failed, or a cancel), or
+   * the client answered the streamed send all the same, and the exchange goes on with that answer.
+   * A body that was not streaming always throws.
    */
   private <R> void bodyFailed(FirstWrite first, Throwable e, Transport<R> transport)
       throws IOException {
@@ -348,8 +349,15 @@ public final class GuardedExchange {
     first.pipe().failBody(e);
     if (!first.stopped) {
       Sent<R> sent = first.join();
+      if (sent.response != null) {
+        // The client answered all the same: its answer came before the body failed, and the bare
+        // client returns it too (HttpClient 5's async client releases a producer once an early
+        // answer came, and a producer may fail for that). The answer is the outcome; the body
+        // stopped, so a 411 is handed back, not resent.
+        first.stopped = true;
+        return;
+      }
       first.release();
-      if (sent.response != null) transport.discard(sent.response);
       throw rethrown(e);
     }
   }
