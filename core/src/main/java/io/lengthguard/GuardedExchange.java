@@ -696,7 +696,7 @@ public final class GuardedExchange {
     @Override
     public void write(byte[] bytes, int offset, int length) throws IOException {
       java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
-      if (startFailure != null) throw unchecked(startFailure);
+      if (startFailure != null) throw GuardedExchange.<RuntimeException>sneaky(startFailure);
       if (canceled || transport.canceled()) throw stop(new InterruptedIOException("canceled"));
       if (pipe == null) {
         if (stepping && length > credit) {
@@ -950,14 +950,9 @@ public final class GuardedExchange {
       }
     }
 
-    private RuntimeException unchecked(Throwable e) {
-      if (e instanceof Error) throw (Error) e;
-      return (RuntimeException) e;
-    }
-
     /** Ends a body that wrote nothing past the read-ahead, or hands the end to the wire. */
     void end() {
-      if (startFailure != null) throw unchecked(startFailure);
+      if (startFailure != null) throw GuardedExchange.<RuntimeException>sneaky(startFailure);
       // Before the wire hears of the end, so that a client that asks after the response knows it.
       bodyWhole = true;
       if (pipe != null) pipe.finish();
