@@ -196,10 +196,8 @@ final class ClassicGuard {
           return response;
         }
         discard.accept(response);
-        ClassicHttpRequest bare =
-            copy(
-                request,
-                new StreamedEntity(body, entity.getContentType(), entity.getContentEncoding()));
+        // The same entity: HttpClient never opened it.
+        ClassicHttpRequest bare = copy(request, streamed);
         Framing.firstSend(bare, false);
         return send(bare);
       }
