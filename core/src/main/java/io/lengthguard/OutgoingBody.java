@@ -97,6 +97,18 @@ public final class OutgoingBody {
     return oneShot.getAsBoolean();
   }
 
+  /**
+   * Returns true if the exchange may answer a 411 to this send with a resend, so that the caller
+   * never sees that 411: true for a streamed body's first send, the only send a resend replaces. A
+   * client that hands a response's body to the caller's code as it arrives (java.net.http's body
+   * handler) must then hold it unread until {@link GuardedExchange#execute} returns that response,
+   * and drop it if the exchange {@linkplain Transport#discard discards} it. Any other send's
+   * response is the caller's as it comes.
+   */
+  public boolean mayBeReplaced() {
+    return pipe != null;
+  }
+
   /** Returns true if this is the resend after a 411. */
   public boolean isResend() {
     return resend;

@@ -63,6 +63,7 @@ class GuardedExchangeTest {
     assertThat(sent.contentLength).isEqualTo(payload.length);
     assertThat(sent.bytes).isEqualTo(payload);
     assertThat(sent.oneShot).isFalse();
+    assertThat(sent.mayBeReplaced).isFalse(); // a 411 to a body sent with its length is handed back
     assertThat(body.runs).hasValue(1);
     assertThat(events.list)
         .containsExactly("bodyFrozen " + ORIGIN + " " + payload.length + " READ_AHEAD");
@@ -181,6 +182,10 @@ class GuardedExchangeTest {
     assertThat(transport.sent.get(1).contentLength).isEqualTo(payload.length);
     assertThat(transport.sent.get(1).bytes).isEqualTo(payload);
     assertThat(transport.sent.get(1).resend).isTrue();
+    // The transport holds the streamed send's answer for the exchange; the resend's is the
+    // caller's.
+    assertThat(transport.sent.get(0).mayBeReplaced).isTrue();
+    assertThat(transport.sent.get(1).mayBeReplaced).isFalse();
     assertThat(transport.discarded).containsExactly(0);
     assertThat(body.runs).hasValue(1);
     assertThat(events.list)
@@ -1168,7 +1173,8 @@ class GuardedExchangeTest {
 
   record Reply(int status, int index) {}
 
-  record Sent(long contentLength, byte[] bytes, boolean oneShot, boolean resend) {}
+  record Sent(
+      long contentLength, byte[] bytes, boolean oneShot, boolean resend, boolean mayBeReplaced) {}
 
   /** Answers each send as scripted, recording what it read of the body. */
   static class Script implements Transport<Reply> {
@@ -1228,7 +1234,11 @@ class GuardedExchangeTest {
       } finally {
         sent.add(
             new Sent(
-                body.contentLength(), received.toByteArray(), body.isOneShot(), body.isResend()));
+                body.contentLength(),
+                received.toByteArray(),
+                body.isOneShot(),
+                body.isResend(),
+                body.mayBeReplaced()));
       }
     }
 

@@ -78,9 +78,8 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
   @Override
   public HttpResponse<T> send(OutgoingBody body) throws IOException {
     HttpRequest copy = copyOf(request, body);
-    // Only a streamed send's 411 can be replaced by a resend: its body waits for the exchange's
-    // verdict, out of the caller's handler. Every other response goes to the handler at once.
-    HeldResponse.Holder<T> holder = body.frozen() == null ? HeldResponse.holder(handler) : null;
+    // A response the exchange may replace waits for its verdict, out of the caller's handler.
+    HeldResponse.Holder<T> holder = body.mayBeReplaced() ? HeldResponse.holder(handler) : null;
     HttpResponse.BodyHandler<T> sendHandler = holder != null ? holder : handler;
     if (!async) {
       try {
@@ -117,8 +116,9 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
    */
   @Override
   public CompletableFuture<HttpResponse<T>> sendAsync(OutgoingBody body) {
-    // The exchange hands only a frozen body to sendAsync: its response is never replaced.
-    if (!async || body.frozen() == null) return Transport.super.sendAsync(body);
+    // The exchange hands only a frozen body to sendAsync; one whose answer it might replace
+    // would need holding, as send does.
+    if (!async || body.mayBeReplaced()) return Transport.super.sendAsync(body);
     return start(copyOf(request, body), handler);
   }
 
