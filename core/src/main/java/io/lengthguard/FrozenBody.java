@@ -299,9 +299,7 @@ public final class FrozenBody implements Closeable {
    * written (truncated, or appended to by someone else) fails here or on the read that meets the
    * difference, never sends other bytes under this body's length.
    */
-  private InputStream openFile() throws IOException {
-    Path path = file;
-    long size = Files.size(path);
+  private void requireUnchanged(Path path, long size) throws IOException {
     if (size != length) {
       throw new IOException(
           "spill file "
@@ -313,6 +311,11 @@ public final class FrozenBody implements Closeable {
               + " frozen: it was"
               + " changed outside LengthGuard; nothing was sent from it");
     }
+  }
+
+  private InputStream openFile() throws IOException {
+    Path path = file;
+    requireUnchanged(path, Files.size(path));
     return new ExactLengthStream(Files.newInputStream(path), length, path);
   }
 
@@ -328,6 +331,8 @@ public final class FrozenBody implements Closeable {
     List<ByteBuffer> result = new ArrayList<>();
     if (file != null) {
       try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        // As every other read: a file changed outside LengthGuard is refused, not mapped.
+        requireUnchanged(file, channel.size());
         for (long position = 0; position < length; position += MAX_MAPPING) {
           long size = Math.min(MAX_MAPPING, length - position);
           result.add(channel.map(FileChannel.MapMode.READ_ONLY, position, size));

@@ -640,9 +640,16 @@ class FrozenBodyTest {
                   + file
                   + " holds 50003 bytes, not the 50000 frozen: it was changed outside LengthGuard;"
                   + " nothing was sent from it");
+      assertThatThrownBy(body::asReadOnlyBuffers)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("holds 50003 bytes, not the 50000 frozen");
 
       Files.write(file, java.util.Arrays.copyOf(source, 49_000));
       assertThatThrownBy(body::openStream)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("holds 49000 bytes, not the 50000 frozen");
+      // Mapped, a shortened file would fail with the JDK's mapping error; it is refused first.
+      assertThatThrownBy(body::asReadOnlyBuffers)
           .isInstanceOf(IOException.class)
           .hasMessageContaining("holds 49000 bytes, not the 50000 frozen");
       body.close();
