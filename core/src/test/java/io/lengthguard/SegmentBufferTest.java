@@ -89,6 +89,32 @@ class SegmentBufferTest {
     }
   }
 
+  @Test
+  void aSnapshotOfAFileSkipsWithinTheBytesItHolds() throws IOException {
+    byte[] payload = Payloads.bytes(100 * KIB);
+    int taken = 40 * KIB; // most in the file, the rest pending
+    SegmentBuffer buffer = new SegmentBuffer(Buffering.spillToDisk(KIB, 1 << 20, directory));
+    buffer.write(payload, 0, taken);
+
+    try (InputStream in = buffer.snapshot()) {
+      buffer.write(payload, taken, payload.length - taken); // the file grows past the snapshot
+      long skipped = 0;
+      while (skipped < 30_000) {
+        long n = in.skip(30_000 - skipped);
+        assertThat(n).isPositive();
+        skipped += n;
+      }
+      assertThat(in.readAllBytes()).isEqualTo(Arrays.copyOfRange(payload, 30_000, taken));
+    }
+    try (InputStream in = buffer.snapshot()) {
+      long skipped = 0;
+      for (long n; (n = in.skip(Long.MAX_VALUE)) > 0; ) skipped += n;
+      assertThat(skipped).isEqualTo(payload.length);
+      assertThat(in.read()).isEqualTo(-1);
+    }
+    buffer.discard();
+  }
+
   private static byte[] snapshot(SegmentBuffer buffer) throws IOException {
     try (InputStream in = buffer.snapshot()) {
       return in.readAllBytes();
