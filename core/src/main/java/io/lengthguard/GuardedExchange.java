@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.lang.System.Logger.Level;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -43,9 +44,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Bounded and cancellable.</b> After the wire failed or the response came, the caller's body
  * is read no further than the buffering limit, and only while a resend may need it; {@link
- * #cancel()} (or {@link Transport#canceled()}) stops it at its next write. Every frozen body,
- * capture and spill file the exchange made is released by the time {@code execute} returns or
- * throws; frozen bodies in memory stay readable for a client that holds on to its request.
+ * #cancel()} cancels the client's call and stops the body, even one that waits for its source, and
+ * {@link Transport#canceled()} stops it at its next write. Every frozen body, capture and spill
+ * file the exchange made is released by the time {@code execute} returns or throws; frozen bodies
+ * in memory stay readable for a client that holds on to its request.
  *
  * <p>This class is thread-safe: {@link #cancel()} may be called from any thread. An exchange
  * executes once.
@@ -71,6 +73,11 @@ public final class GuardedExchange {
   private volatile boolean lengthDeclared;
   private volatile @Nullable BodyPipe pipe;
   private boolean executed;
+
+  /** The caller's body and the client, once the exchange started: what {@link #cancel} stops. */
+  private volatile @Nullable BodyWriter startedBody;
+
+  private volatile @Nullable Transport<?> startedTransport;
 
   GuardedExchange(LengthGuard guard, Origin origin, String method) {
     this.guard = guard;
@@ -103,14 +110,65 @@ public final class GuardedExchange {
   }
 
   /**
-   * Stops reading the caller's body at its next write; {@link #execute} then fails with an {@link
-   * InterruptedIOException} unless the client's own cancellation failed it first. Cancel the
-   * client's call too: this stops the guard's side only.
+   * Cancels the call: the client's call in flight ({@link Transport#cancel()}), the body being
+   * sent, and the caller's body, at its next write or at once where it waits for its source ({@link
+   * BodyWriter#cancel()}). {@link #execute} then fails with an {@link InterruptedIOException}
+   * unless the client's own cancellation failed it first. May be called from any thread, more than
+   * once, and before {@link #execute}, whose transport and body are then canceled as it starts.
+   * Never blocks; a transport's or body's {@code cancel} that throws is logged and ignored.
    */
   public void cancel() {
     canceled = true;
+    // The flag first: every failure the cancel causes then meets an exchange that knows it was
+    // canceled, and the caller gets InterruptedIOException, not that failure. The client's call
+    // before the wire, so that the client stops as canceled, not for a body that broke off; the
+    // caller's body last, so that its failure finds the wire already ended as canceled.
+    Transport<?> transport = startedTransport;
+    if (transport != null) cancel(transport);
     BodyPipe current = pipe;
     if (current != null) current.abort(new InterruptedIOException("canceled"));
+    BodyWriter body = startedBody;
+    if (body != null) cancel(body);
+  }
+
+  /**
+   * Starts the exchange's one execution with {@code body} and {@code transport}, recorded for
+   * {@link #cancel}. A cancel that came before they were recorded found nothing to cancel: it is
+   * checked after, so that one of the two sees the other; a cancel seen by both runs twice, which
+   * an idempotent cancel allows.
+   */
+  private void start(BodyWriter body, Transport<?> transport) {
+    requireNonNull(body, "body == null");
+    requireNonNull(transport, "transport == null");
+    synchronized (this) {
+      Checks.requireState(!executed, "an exchange executes once");
+      executed = true;
+    }
+    startedTransport = transport;
+    startedBody = body;
+    if (canceled) {
+      cancel(transport);
+      cancel(body);
+    }
+  }
+
+  private static void cancel(Transport<?> transport) {
+    try {
+      transport.cancel();
+    } catch (RuntimeException e) {
+      // Transport.cancel must not throw. Where it does, the cancel goes on: a throw would reach the
+      // caller's own cancel (Future.cancel, a Reactor cancel) and leave the body unstopped.
+      LOGGER.log(Level.WARNING, "Transport.cancel of " + transport + " threw; ignored", e);
+    }
+  }
+
+  private static void cancel(BodyWriter body) {
+    try {
+      body.cancel();
+    } catch (RuntimeException e) {
+      // BodyWriter.cancel must not throw; as for the transport's, the cancel goes on.
+      LOGGER.log(Level.WARNING, "BodyWriter.cancel of " + body + " threw; ignored", e);
+    }
   }
 
   /**
@@ -131,7 +189,7 @@ public final class GuardedExchange {
    */
   public <R> R execute(BodyWriter body, boolean repeatable, Transport<R> transport)
       throws IOException {
-    requireNonNull(body, "body == null");
+    start(body, transport);
     FirstWrite first = firstWrite(repeatable, transport);
     try {
       writeRest(first, body, transport);
@@ -156,6 +214,12 @@ public final class GuardedExchange {
     requireNonNull(body, "body == null");
     requireNonNull(transport, "transport == null");
     CompletableFuture<R> result = new CompletableFuture<>();
+    try {
+      start(body, transport);
+    } catch (IllegalStateException e) {
+      result.completeExceptionally(e); // executed already: the caller hears it as any failure
+      return result;
+    }
     if (body instanceof NonBlockingBodyWriter) {
       executeStepped(result, (NonBlockingBodyWriter) body, repeatable, transport);
       return result;
@@ -296,7 +360,6 @@ public final class GuardedExchange {
    */
   private <R> FirstWrite writeFirst(BodyWriter body, boolean repeatable, Transport<R> transport)
       throws IOException {
-    requireNonNull(body, "body == null");
     FirstWrite first = firstWrite(repeatable, transport);
     writeRest(first, body, transport);
     return first;
@@ -304,11 +367,6 @@ public final class GuardedExchange {
 
   /** Starts the exchange's one first write, read-ahead or whole as the policy says. */
   private FirstWrite firstWrite(boolean repeatable, Transport<?> transport) {
-    requireNonNull(transport, "transport == null");
-    synchronized (this) {
-      Checks.requireState(!executed, "an exchange executes once");
-      executed = true;
-    }
     FreezeReason reason =
         lengthDeclared ? FreezeReason.CALLER_LENGTH : guard.freezeBeforeSend(origin);
     long limit = reason != null ? policy.buffering().maxBytes() : policy.prebufferBytes();

@@ -11,8 +11,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@link #send} may be called on a thread of the guard's own (while the caller's thread writes a
  * body of unknown length into the exchange), and at most twice per exchange: the first send and the
- * one resend after a 411. The other methods are called on the thread that called {@link
- * GuardedExchange#execute}, or, after {@link #sendAsync}, on the thread that completes its future.
+ * one resend after a 411. {@link #cancel()} may be called from any thread. The other methods are
+ * called on the thread that called {@link GuardedExchange#execute}, or, after {@link #sendAsync},
+ * on the thread that completes its future.
  *
  * @param <R> the client's response type
  */
@@ -74,4 +75,13 @@ public interface Transport<R> {
   default boolean canceled() {
     return false;
   }
+
+  /**
+   * Cancels the client's call in flight, and makes any later {@link #send} or {@link #sendAsync}
+   * fail canceled. Called by {@link GuardedExchange#cancel()}, from any thread, possibly more than
+   * once, and possibly before any send. Must not block, and must not throw. The default does
+   * nothing: for a client whose caller cancels the client's call itself, which {@link #canceled()}
+   * then reports.
+   */
+  default void cancel() {}
 }

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The exchange against a scripted transport: what each send carried, how often the caller's body
@@ -350,6 +351,128 @@ class GuardedExchangeTest {
       assertThat(files).as("spill files left").isEmpty();
     }
     assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @ParameterizedTest(name = "async {0}")
+  @ValueSource(booleans = {false, true})
+  @Timeout(10)
+  void cancelWakesABodyWaitingForItsSourceAndCancelsTheClientsCall(boolean async) throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(0).build());
+    StalledBody body = new StalledBody(KIB); // streamed, then waits for bytes that never come
+    Script transport = new Script().answer(200);
+    GuardedExchange exchange = guard.exchange(ORIGIN, "POST");
+    java.util.concurrent.CompletableFuture<Reply> call =
+        async
+            ? exchange.executeAsync(body, false, transport)
+            : java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> executeUnchecked(exchange, body, transport));
+    assertThat(body.waiting.await(5, TimeUnit.SECONDS)).as("the body waits").isTrue();
+
+    long start = System.nanoTime();
+    exchange.cancel();
+
+    assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(InterruptedIOException.class);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+        .as("woken, not timed out")
+        .isLessThan(StalledBody.STALL_MILLIS);
+    assertThat(body.cancels).hasValue(1);
+    assertThat(transport.cancels).hasValue(1);
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @ParameterizedTest(name = "async {0}")
+  @ValueSource(booleans = {false, true})
+  @Timeout(10)
+  void aCancelBeforeTheExchangeStartsCancelsTheBodyAndTheClientAsItStarts(boolean async)
+      throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    StalledBody body = new StalledBody(0); // waits for its source before writing anything
+    Script transport = new Script();
+    GuardedExchange exchange = guard.exchange(ORIGIN, "POST");
+    exchange.cancel();
+
+    long start = System.nanoTime();
+    if (async) {
+      assertThatThrownBy(
+              () -> exchange.executeAsync(body, false, transport).get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(InterruptedIOException.class);
+    } else {
+      assertThatThrownBy(() -> exchange.execute(body, false, transport))
+          .isInstanceOf(InterruptedIOException.class);
+    }
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+        .as("woken, not timed out")
+        .isLessThan(StalledBody.STALL_MILLIS);
+    assertThat(body.cancels).hasValue(1);
+    assertThat(transport.cancels).hasValue(1);
+    assertThat(transport.sent).isEmpty();
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
+  @Timeout(10)
+  void cancelingTheFutureOfExecuteAsyncWakesABodyWaitingForItsSource() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(0).build());
+    StalledBody body = new StalledBody(KIB);
+    Script transport = new Script().answer(200);
+    java.util.concurrent.CompletableFuture<Reply> call =
+        guard.exchange(ORIGIN, "POST").executeAsync(body, false, transport);
+    assertThat(body.waiting.await(5, TimeUnit.SECONDS)).as("the body waits").isTrue();
+
+    call.cancel(true);
+
+    assertThat(body.ended.await(StalledBody.STALL_MILLIS / 2, TimeUnit.MILLISECONDS))
+        .as("the body woken")
+        .isTrue();
+    assertThat(body.cancels).hasValue(1);
+    assertThat(transport.cancels).hasValue(1);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (guard.memoryInUse() > 0 && System.nanoTime() < deadline) Thread.sleep(1);
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
+  @Timeout(10)
+  void aTransportOrBodyCancelThatThrowsDoesNotStopTheCancel() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().prebufferBytes(0).build());
+    StalledBody body =
+        new StalledBody(KIB) {
+          @Override
+          public void cancel() {
+            super.cancel();
+            throw new IllegalStateException("a buggy body's cancel");
+          }
+        };
+    Script transport =
+        new Script() {
+          @Override
+          public void cancel() {
+            super.cancel();
+            throw new IllegalStateException("a buggy client's cancel");
+          }
+        }.answer(200);
+    GuardedExchange exchange = guard.exchange(ORIGIN, "POST");
+    java.util.concurrent.CompletableFuture<Reply> call =
+        exchange.executeAsync(body, false, transport);
+    assertThat(body.waiting.await(5, TimeUnit.SECONDS)).as("the body waits").isTrue();
+
+    exchange.cancel(); // throws nothing
+
+    assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(InterruptedIOException.class);
+    assertThat(body.cancels).hasValue(1);
+    assertThat(transport.cancels).hasValue(1);
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  private static Reply executeUnchecked(
+      GuardedExchange exchange, BodyWriter body, Transport<Reply> transport) {
+    try {
+      return exchange.execute(body, false, transport);
+    } catch (IOException e) {
+      throw new java.util.concurrent.CompletionException(e);
+    }
   }
 
   @Test
@@ -1157,6 +1280,47 @@ class GuardedExchangeTest {
     }
   }
 
+  /**
+   * A body that writes {@code before} bytes and then waits for a source that gives nothing more,
+   * until its {@link #cancel} wakes it: it then fails as a canceled writer does. Left waiting, it
+   * gives up after {@link #STALL_MILLIS} with another failure.
+   */
+  static class StalledBody implements BodyWriter {
+    static final long STALL_MILLIS = 5000;
+    final CountDownLatch waiting = new CountDownLatch(1);
+    final CountDownLatch ended = new CountDownLatch(1);
+    final AtomicInteger cancels = new AtomicInteger();
+    private final CountDownLatch canceled = new CountDownLatch(1);
+    private final int before;
+
+    StalledBody(int before) {
+      this.before = before;
+    }
+
+    @Override
+    public void writeTo(OutputStream out) throws IOException {
+      try {
+        if (before > 0) out.write(new byte[before]);
+        waiting.countDown();
+        if (!canceled.await(STALL_MILLIS, TimeUnit.MILLISECONDS)) {
+          throw new IOException("the body was never canceled");
+        }
+        throw new InterruptedIOException("canceled while waiting for the source");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted");
+      } finally {
+        ended.countDown();
+      }
+    }
+
+    @Override
+    public void cancel() {
+      cancels.incrementAndGet();
+      canceled.countDown();
+    }
+  }
+
   /** A one-shot body that never ends. */
   static final class EndlessBody implements BodyWriter {
     final AtomicLong written = new AtomicLong();
@@ -1186,6 +1350,7 @@ class GuardedExchangeTest {
     final List<Sent> sent = Collections.synchronizedList(new ArrayList<>());
     final List<Integer> discarded = Collections.synchronizedList(new ArrayList<>());
     final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+    final AtomicInteger cancels = new AtomicInteger();
 
     /** Reads the whole body, then answers {@code status}. */
     Script answer(int status) {
@@ -1250,6 +1415,11 @@ class GuardedExchangeTest {
     @Override
     public void discard(Reply response) {
       discarded.add(response.index);
+    }
+
+    @Override
+    public void cancel() {
+      cancels.incrementAndGet();
     }
   }
 

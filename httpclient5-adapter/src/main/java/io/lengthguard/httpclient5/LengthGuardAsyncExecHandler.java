@@ -30,7 +30,6 @@ import org.apache.hc.client5.http.async.AsyncExecChain;
 import org.apache.hc.client5.http.async.AsyncExecChainHandler;
 import org.apache.hc.client5.http.impl.ChainElement;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClientBuilder;
-import org.apache.hc.core5.concurrent.Cancellable;
 import org.apache.hc.core5.concurrent.ComplexCancellable;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
@@ -168,7 +167,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
    * Sends the exchange's bodies down the rest of the chain, in copies of the caller's request, and
    * hands the outcome to the caller's callback exactly once.
    */
-  private final class AsyncTransport implements Transport<Attempt>, Cancellable {
+  private final class AsyncTransport implements Transport<Attempt> {
     private final GuardedExchange exchange;
     private final Origin origin;
     private final HttpRequest request;
@@ -204,8 +203,13 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     }
 
     void start() {
-      // Future.cancel on the caller's call now cancels this exchange and the send in flight.
-      scope.cancellableDependency.setDependency(this);
+      // Future.cancel on the caller's call now cancels the exchange, which cancels the send in
+      // flight (cancel).
+      scope.cancellableDependency.setDependency(
+          () -> {
+            exchange.cancel();
+            return true;
+          });
       exchange
           .executeAsync(writer, producer.isRepeatable(), this)
           .whenComplete(
@@ -222,13 +226,12 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
               });
     }
 
+    /** Cancels the send in flight, and any later one: the exchange's cancel calls it. */
     @Override
-    public boolean cancel() {
+    public void cancel() {
       canceled = true;
-      exchange.cancel();
       Attempt current = last;
       if (current != null) current.cancellable.cancel();
-      return true;
     }
 
     @Override

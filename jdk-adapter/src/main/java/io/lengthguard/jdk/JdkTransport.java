@@ -224,8 +224,12 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
     return canceled;
   }
 
-  /** Cancels the call: the guard stops reading the caller's body, and the client's send stops. */
-  void cancel() {
+  /**
+   * Cancels the client's send in flight and any later one: the guard also stops reading the
+   * caller's body, as {@link #canceled()} then says.
+   */
+  @Override
+  public void cancel() {
     canceled = true;
     CompletableFuture<HttpResponse<T>> current = inFlight;
     if (current != null) current.cancel(true);

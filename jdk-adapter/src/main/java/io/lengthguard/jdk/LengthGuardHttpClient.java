@@ -154,18 +154,10 @@ public final class LengthGuardHttpClient extends HttpClient {
       HttpResponse.@Nullable PushPromiseHandler<T> pushes) {
     requireNonNull(handler, "handler == null");
     JdkTransport<T> transport = JdkTransport.async(delegate, request, handler, pushes);
-    PublisherWriter writer = writerOf(request, body);
     // The exchange runs on LengthGuard's threads: the caller's publisher, disk and digests too.
+    // Canceled, it cancels the client's send and stops the caller's publisher itself.
     CompletableFuture<HttpResponse<T>> result =
-        exchange(request).executeAsync(writer, false, transport);
-    result.whenComplete(
-        (response, failure) -> {
-          // The exchange cancels itself; the caller's publisher and the client's send stop here.
-          if (failure instanceof CancellationException) {
-            writer.cancel();
-            transport.cancel();
-          }
-        });
+        exchange(request).executeAsync(writerOf(request, body), false, transport);
     // A 411 the exchange hands back reaches the caller's handler only once it is the answer.
     CompletableFuture<HttpResponse<T>> answer = new CompletableFuture<>();
     result.whenComplete(

@@ -51,10 +51,12 @@ final class PublisherWriter implements BodyWriter {
   }
 
   /**
-   * Stops the writer while it waits for the publisher: it cancels its subscription and throws an
-   * {@link InterruptedIOException}. The guard's own cancel stops it only at its next write.
+   * Stops the writer, also while it waits for the publisher: it cancels its subscription and throws
+   * an {@link InterruptedIOException}. A write to the canceled exchange would stop it only at its
+   * next buffer, which a stalled publisher never sends.
    */
-  void cancel() {
+  @Override
+  public void cancel() {
     canceled = true;
     Reader current = reader;
     if (current != null) current.wake();

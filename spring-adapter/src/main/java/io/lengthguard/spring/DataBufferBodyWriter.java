@@ -70,11 +70,12 @@ final class DataBufferBodyWriter implements BodyWriter {
   /**
    * Stops the writer for a canceled call, as the bare connector stops the body: cancels the
    * subscription to the caller's buffers, releases those that wait, and fails a wait for the next
-   * one with an {@link InterruptedIOException}. The guard's own cancel stops the body only at its
-   * next write, which a stalled publisher never makes. Does nothing once the body ended. Safe to
-   * call from any thread, more than once.
+   * one with an {@link InterruptedIOException}. A write to the canceled exchange would stop the
+   * body only at its next buffer, which a stalled publisher never sends. Does nothing once the body
+   * ended. Safe to call from any thread, more than once.
    */
-  void cancel() {
+  @Override
+  public void cancel() {
     canceled = true;
     OneAtATime current = subscriber;
     if (current != null) current.cancel();

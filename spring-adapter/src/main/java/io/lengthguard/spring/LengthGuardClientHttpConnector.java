@@ -147,18 +147,15 @@ public final class LengthGuardClientHttpConnector implements ClientHttpConnector
     GuardedExchange exchange =
         guard.exchange(SpringFraming.origin(captured.getURI()), captured.getMethod().name());
     ConnectorTransport transport = new ConnectorTransport(captured);
-    DataBufferBodyWriter writer = new DataBufferBodyWriter(body);
-    CompletableFuture<Sent> result = exchange.executeAsync(writer, false, transport);
+    CompletableFuture<Sent> result =
+        exchange.executeAsync(new DataBufferBodyWriter(body), false, transport);
     // The future is left to complete on cancel, so that a response it still brings is released.
+    // The exchange's cancel cancels the delegate's request and the body's subscription.
     return Mono.fromFuture(result, true)
         .map(sent -> sent.response)
         .doOnCancel(
             () -> {
-              transport.cancel();
               exchange.cancel();
-              // Last, so that the body fails into an exchange that knows it was canceled. The
-              // exchange's cancel is seen at the body's next write; a stalled body makes none.
-              writer.cancel();
               result.thenAccept(sent -> release(sent.response));
             });
   }
@@ -283,7 +280,8 @@ public final class LengthGuardClientHttpConnector implements ClientHttpConnector
       return canceled;
     }
 
-    void cancel() {
+    @Override
+    public void cancel() {
       CompletableFuture<ClientHttpResponse> current;
       synchronized (this) {
         canceled = true;
