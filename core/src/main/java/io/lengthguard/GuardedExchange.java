@@ -458,8 +458,15 @@ public final class GuardedExchange {
 
   /** Learns from the answer to a body sent with its exact length. */
   private <R> void frozenAnswered(Transport<R> transport, R response) {
+    boolean multiplexed = transport.multiplexed(response);
     // RFC 9110 §15.5.12: a 411 to an exact Content-Length cannot be fixed by sending it again.
-    if (transport.status(response) == 411) guard.lengthRefused(answeredBy(transport, response));
+    boolean refused = transport.status(response) == 411;
+    // Most answers teach nothing here (HTTP/1.1, and no origin remembered otherwise): the
+    // transport is not asked which origin sent them.
+    if (!refused && !multiplexed && !guard.remembersMultiplexed()) return;
+    Origin answered = answeredBy(transport, response);
+    guard.answered(answered, multiplexed);
+    if (refused) guard.lengthRefused(answered);
   }
 
   private static Throwable unwrap(Throwable failure) {
@@ -488,7 +495,7 @@ public final class GuardedExchange {
     int status = transport.status(response);
     long taken = first.pipe().taken();
     boolean wholeBodyWent = first.replayed || (!first.stopped && taken == first.count);
-    Origin answered = answeredBy(transport, response);
+    Origin answered = heardFrom(transport, response);
     if (status != 411) {
       first.release();
       if (!wholeBodyWent && status >= 200 && status < 300) {
@@ -509,7 +516,7 @@ public final class GuardedExchange {
       transport.discard(response);
       guard.resending(origin, resend.contentLength());
       R second = transport.send(OutgoingBody.frozen(resend, digest(resend), !repeatable, true));
-      guard.resendAnswered(answeredBy(transport, second), transport.status(second));
+      guard.resendAnswered(heardFrom(transport, second), transport.status(second));
       return second;
     } finally {
       release(resend);
@@ -611,6 +618,16 @@ public final class GuardedExchange {
     }
     guard.bodyFrozen(origin, replay.contentLength(), FreezeReason.LENGTH_REQUIRED);
     return replay;
+  }
+
+  /**
+   * Returns the origin that sent {@code response}, once it remembered whether that origin answers
+   * over a multiplexed protocol.
+   */
+  private <R> Origin heardFrom(Transport<R> transport, R response) {
+    Origin answered = answeredBy(transport, response);
+    guard.answered(answered, transport.multiplexed(response));
+    return answered;
   }
 
   private <R> Origin answeredBy(Transport<R> transport, R response) {
@@ -975,8 +992,11 @@ public final class GuardedExchange {
         held.segmentSize(SegmentBuffer.STREAMED_SEGMENT_SIZE);
       }
       if (canceled) wire.abort(new InterruptedIOException("canceled"));
+      // A connection of its own where a 411 may leave it half read; not where it would be shared.
+      boolean ownConnection = !guard.answersMultiplexed(origin);
       OutgoingBody outgoing =
-          OutgoingBody.streamed(wire, policy.expectContinue(), this::oneShot, this::replay);
+          OutgoingBody.streamed(
+              wire, policy.expectContinue(), this::oneShot, this::replay, ownConnection);
       Transport<Object> t = (Transport<Object>) transport;
       try {
         sending =

@@ -40,6 +40,12 @@ public final class LengthGuard {
   private final OriginMemory origins;
   final MemoryBudget budget;
 
+  /**
+   * The origins whose last answer came over a protocol that carries many exchanges on one
+   * connection (HTTP/2, HTTP/3): their streamed bodies need no connection of their own.
+   */
+  private final OriginMemory multiplexed;
+
   /** The origins warned about (data at risk), so that each is warned of once per time to live. */
   private final OriginMemory warned;
 
@@ -50,6 +56,7 @@ public final class LengthGuard {
     this.origins = new OriginMemory(policy.maxOrigins(), ttl, ticker);
     this.warned = new OriginMemory(policy.maxOrigins(), ttl, ticker);
     this.budget = new MemoryBudget(policy.memoryBudget());
+    this.multiplexed = new OriginMemory(policy.maxOrigins(), ttl, ticker);
   }
 
   /** Returns how many bytes this guard's in-flight bodies hold in memory now. */
@@ -127,6 +134,31 @@ public final class LengthGuard {
   public boolean wantsLength(Origin origin) {
     requireNonNull(origin, "origin == null");
     return policy.lengthRequired().contains(origin) || origins.contains(origin);
+  }
+
+  /**
+   * Returns true if {@code origin}'s last answer within its time to live came over a multiplexed
+   * protocol ({@link Transport#multiplexed}).
+   */
+  boolean answersMultiplexed(Origin origin) {
+    return multiplexed.contains(origin);
+  }
+
+  /** Returns true if this guard remembers any origin as answering over a multiplexed protocol. */
+  boolean remembersMultiplexed() {
+    return multiplexed.size() > 0;
+  }
+
+  /**
+   * Remembers whether {@code origin} answered over a multiplexed protocol: renewed while it does,
+   * forgotten at its first answer that did not.
+   */
+  void answered(Origin origin, boolean overMultiplexed) {
+    if (overMultiplexed) {
+      multiplexed.renew(origin);
+    } else {
+      multiplexed.forget(origin);
+    }
   }
 
   /** Returns how many origins this guard remembers as wanting a length, given ones included. */

@@ -31,6 +31,7 @@ public final class OutgoingBody {
   private final BooleanSupplier oneShot;
   private final boolean resend;
   private final @Nullable Replay replay;
+  private final boolean ownConnection;
   private final AtomicBoolean streamed = new AtomicBoolean();
 
   /** Opens the bytes of a streamed body's first write again. */
@@ -45,7 +46,8 @@ public final class OutgoingBody {
       @Nullable String contentDigest,
       BooleanSupplier oneShot,
       boolean resend,
-      @Nullable Replay replay) {
+      @Nullable Replay replay,
+      boolean ownConnection) {
     this.frozen = frozen;
     this.pipe = pipe;
     this.expectContinue = expectContinue;
@@ -53,21 +55,28 @@ public final class OutgoingBody {
     this.oneShot = oneShot;
     this.resend = resend;
     this.replay = replay;
+    this.ownConnection = ownConnection;
   }
 
   static OutgoingBody frozen(
       FrozenBody frozen, @Nullable String contentDigest, boolean oneShot, boolean resend) {
     BooleanSupplier fixed = oneShot ? () -> true : () -> false;
-    return new OutgoingBody(frozen, null, false, contentDigest, fixed, resend, null);
+    return new OutgoingBody(frozen, null, false, contentDigest, fixed, resend, null, false);
   }
 
   /**
    * @param oneShot answers {@link #isOneShot()} each time a client asks: true unless the caller's
    *     body is repeatable, ended whole, and the guard still keeps its copy
+   * @param ownConnection answers {@link #ownConnection()}
    */
   static OutgoingBody streamed(
-      BodyPipe pipe, boolean expectContinue, BooleanSupplier oneShot, Replay replay) {
-    return new OutgoingBody(null, pipe, expectContinue, null, oneShot, false, replay);
+      BodyPipe pipe,
+      boolean expectContinue,
+      BooleanSupplier oneShot,
+      Replay replay,
+      boolean ownConnection) {
+    return new OutgoingBody(
+        null, pipe, expectContinue, null, oneShot, false, replay, ownConnection);
   }
 
   /** Returns the exact number of bytes {@link #writeTo} writes, or -1 if it is not known. */
@@ -107,6 +116,26 @@ public final class OutgoingBody {
    */
   public boolean mayBeReplaced() {
     return pipe != null;
+  }
+
+  /**
+   * Returns true if this send should go on a connection of its own, one that carries no other
+   * request before or after it: true for a streamed body's first send to an origin not known to
+   * answer over a multiplexed protocol; false for a frozen body, for the resend, and for a streamed
+   * body to an origin whose last answer came over HTTP/2 or HTTP/3 ({@link Transport#multiplexed}).
+   *
+   * <p>A server may answer 411 before it read the body, and close the connection without saying so
+   * (haproxy does): the resend must not meet that half-read connection in the client's pool. An
+   * adapter whose client can close a connection itself does that in {@link Transport#discard}; one
+   * that cannot keep a connection from its client's pool (an OkHttp application interceptor) adds
+   * {@code Connection: close} (RFC 9112 §9.6) when this is true, unless the caller set a {@code
+   * Connection} field or the client refuses the field. Over HTTP/2 that field never reaches the
+   * wire, but a client that sees it may retire the connection every other request shares (OkHttp
+   * does), and a 411 ends one stream there, not the connection: so a body to an origin known to
+   * answer that way does without.
+   */
+  public boolean ownConnection() {
+    return ownConnection;
   }
 
   /** Returns true if this is the resend after a 411. */

@@ -68,6 +68,18 @@ public interface Transport<R> {
   }
 
   /**
+   * Returns true if {@code response} came over a protocol that carries many exchanges on one
+   * connection (HTTP/2, HTTP/3), where a connection of its own is neither needed nor cheap. The
+   * exchange remembers it for the origin that answered, and a later streamed body to that origin
+   * asks for no connection of its own ({@link OutgoingBody#ownConnection()}); an answer that says
+   * false forgets it. The default returns false: for a client whose responses do not say, its
+   * streamed bodies always ask.
+   */
+  default boolean multiplexed(R response) {
+    return false;
+  }
+
+  /**
    * Returns true if the caller canceled the call (or its timeout passed): the exchange then stops
    * reading the caller's body and fails with an {@code InterruptedIOException}. Polled while a body
    * is read; the default never cancels.

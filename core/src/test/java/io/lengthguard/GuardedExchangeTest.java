@@ -12,6 +12,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -195,6 +197,116 @@ class GuardedExchangeTest {
             "bodyFrozen " + ORIGIN + " " + payload.length + " LENGTH_REQUIRED",
             "resent " + ORIGIN + " " + payload.length,
             "recovered " + ORIGIN + " 200");
+  }
+
+  @Test
+  void aStreamedSendAsksForAConnectionOfItsOwnAtFirst() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+
+    Sent small = small(guard, ORIGIN, false);
+    Sent streamed = streamed(guard, ORIGIN, false);
+
+    assertThat(small.contentLength).isEqualTo(KIB);
+    assertThat(small.ownConnection).isFalse(); // a body with its length leaves nothing half read
+    assertThat(streamed.contentLength).isEqualTo(-1);
+    assertThat(streamed.ownConnection).isTrue();
+  }
+
+  @Test
+  void afterAMultiplexedAnswerTheOriginsNextStreamedSendAsksForNoConnectionOfItsOwn()
+      throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+
+    small(guard, ORIGIN, true);
+    Sent streamed = streamed(guard, ORIGIN, false);
+    Sent elsewhere = streamed(guard, Origin.of("https", "other.example", 443), false);
+
+    assertThat(streamed.ownConnection).isFalse();
+    assertThat(streamed.bytes).isEqualTo(Payloads.bytes(20 * KIB));
+    assertThat(elsewhere.ownConnection).isTrue(); // learned for the origin that answered only
+  }
+
+  @Test
+  void aStreamedSendLearnsAMultiplexedAnswerToo() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+
+    assertThat(streamed(guard, ORIGIN, true).ownConnection).isTrue();
+    assertThat(streamed(guard, ORIGIN, false).ownConnection).isFalse();
+  }
+
+  @Test
+  void executeAsyncLearnsAMultiplexedAnswerToABodyFrozenInMemory() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    // Its sendAsync is the default: the exchange decides when the future it returns completes.
+    Script transport = new Script().answer(200).multiplexed(true);
+
+    Reply reply =
+        guard
+            .exchange(ORIGIN, "POST")
+            .executeAsync(new Body(Payloads.bytes(KIB)), true, transport)
+            .get(5, TimeUnit.SECONDS);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(transport.sent.get(0).contentLength).isEqualTo(KIB);
+    assertThat(streamed(guard, ORIGIN, false).ownConnection).isFalse();
+  }
+
+  @Test
+  void anAnswerThatIsNotMultiplexedMakesTheOriginsStreamedSendsAskAgain() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    small(guard, ORIGIN, true);
+
+    // Still remembered when it starts; its HTTP/1.1 answer forgets the origin.
+    assertThat(streamed(guard, ORIGIN, false).ownConnection).isFalse();
+    assertThat(streamed(guard, ORIGIN, false).ownConnection).isTrue();
+  }
+
+  @Test
+  void aMultiplexedOriginIsLearnedForTheOriginThatAnswered() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    Origin redirected = Origin.of("https", "h2.example", 443);
+    Script followed = new Script().answer(200).multiplexed(true);
+    followed.answeredBy = redirected;
+
+    sendOnce(guard, ORIGIN, Payloads.bytes(KIB), followed);
+
+    assertThat(streamed(guard, ORIGIN, false).ownConnection).isTrue();
+    assertThat(streamed(guard, redirected, false).ownConnection).isFalse();
+  }
+
+  @Test
+  void aMultiplexedOriginIsForgottenOnceItsTimeToLivePasses() throws Exception {
+    AtomicLong clock = new AtomicLong();
+    LengthGuard guard =
+        LengthGuard.create(policy().originTtl(Duration.ofNanos(100)).build(), clock::get);
+    small(guard, ORIGIN, true);
+
+    clock.addAndGet(99);
+    assertThat(streamed(guard, ORIGIN, true).ownConnection).isFalse();
+    clock.addAndGet(100); // the time to live since that answer, the last one
+    assertThat(streamed(guard, ORIGIN, false).ownConnection).isTrue();
+  }
+
+  @Test
+  void aResendNeverAsksForAConnectionOfItsOwnAndItsAnswerIsLearned() throws Exception {
+    LengthGuard guard =
+        LengthGuard.create(policy().mode(GuardMode.RETRY_ON_411).prebufferBytes(0).build());
+    byte[] payload = Payloads.bytes(20 * KIB);
+    Script transport =
+        new Script() {
+          @Override
+          public boolean multiplexed(Reply response) {
+            return response.index == 1; // the resend's answer only
+          }
+        }.answer(411).answer(200);
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(new Body(payload), true, transport);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(transport.sent.get(0).ownConnection).isTrue();
+    assertThat(transport.sent.get(1).resend).isTrue();
+    assertThat(transport.sent.get(1).ownConnection).isFalse();
+    assertThat(streamed(guard, ORIGIN, false).ownConnection).isFalse();
   }
 
   @Test
@@ -1183,6 +1295,28 @@ class GuardedExchangeTest {
   }
 
   /** Runs {@code body} through executeAsync to a 200 and returns what the one send carried. */
+  /** Sends a body within the read-ahead, answered over HTTP/2 if {@code multiplexed}. */
+  private static Sent small(LengthGuard guard, Origin origin, boolean multiplexed)
+      throws IOException {
+    return sendOnce(
+        guard, origin, Payloads.bytes(KIB), new Script().answer(200).multiplexed(multiplexed));
+  }
+
+  /** Streams a body past the read-ahead, answered over HTTP/2 if {@code multiplexed}. */
+  private static Sent streamed(LengthGuard guard, Origin origin, boolean multiplexed)
+      throws IOException {
+    return sendOnce(
+        guard, origin, Payloads.bytes(20 * KIB), new Script().answer(200).multiplexed(multiplexed));
+  }
+
+  /** Runs one exchange to {@code origin} with a repeatable body; returns its one send. */
+  private static Sent sendOnce(LengthGuard guard, Origin origin, byte[] payload, Script transport)
+      throws IOException {
+    guard.exchange(origin, "POST").execute(new Body(payload), true, transport);
+    assertThat(transport.sent).hasSize(1);
+    return transport.sent.get(0);
+  }
+
   private static Sent sendAsync(LengthGuard guard, BodyWriter body, ThreadScript transport)
       throws Exception {
     transport.answer(200);
@@ -1338,7 +1472,12 @@ class GuardedExchangeTest {
   record Reply(int status, int index) {}
 
   record Sent(
-      long contentLength, byte[] bytes, boolean oneShot, boolean resend, boolean mayBeReplaced) {}
+      long contentLength,
+      byte[] bytes,
+      boolean oneShot,
+      boolean resend,
+      boolean mayBeReplaced,
+      boolean ownConnection) {}
 
   /** Answers each send as scripted, recording what it read of the body. */
   static class Script implements Transport<Reply> {
@@ -1351,6 +1490,14 @@ class GuardedExchangeTest {
     final List<Integer> discarded = Collections.synchronizedList(new ArrayList<>());
     final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
     final AtomicInteger cancels = new AtomicInteger();
+    volatile boolean multiplexed;
+    volatile @Nullable Origin answeredBy;
+
+    /** Says every answer came over a multiplexed protocol (HTTP/2), or none did. */
+    Script multiplexed(boolean multiplexed) {
+      this.multiplexed = multiplexed;
+      return this;
+    }
 
     /** Reads the whole body, then answers {@code status}. */
     Script answer(int status) {
@@ -1403,7 +1550,8 @@ class GuardedExchangeTest {
                 received.toByteArray(),
                 body.isOneShot(),
                 body.isResend(),
-                body.mayBeReplaced()));
+                body.mayBeReplaced(),
+                body.ownConnection()));
       }
     }
 
@@ -1415,6 +1563,16 @@ class GuardedExchangeTest {
     @Override
     public void discard(Reply response) {
       discarded.add(response.index);
+    }
+
+    @Override
+    public boolean multiplexed(Reply response) {
+      return multiplexed;
+    }
+
+    @Override
+    public @Nullable Origin answeredBy(Reply response) {
+      return answeredBy;
     }
 
     @Override

@@ -70,6 +70,33 @@ class OriginMemoryTest {
     assertThat(memory.contains(origin("a"))).isFalse();
   }
 
+  @Test
+  void renewingRemembersAnOriginAndRenewsItOnlyOnceHalfItsTimeToLivePassed() {
+    memory.renew(origin("a"));
+    clock.addAndGet(49);
+    memory.renew(origin("a")); // more than half its time to live left: kept as it is
+    clock.addAndGet(50);
+    assertThat(memory.contains(origin("a"))).isTrue();
+    clock.addAndGet(1);
+    assertThat(memory.contains(origin("a"))).isFalse();
+
+    memory.renew(origin("a"));
+    clock.addAndGet(50);
+    memory.renew(origin("a")); // half left: renewed
+    clock.addAndGet(99);
+    assertThat(memory.contains(origin("a"))).isTrue();
+  }
+
+  @Test
+  void forgettingDropsAnOrigin() {
+    memory.add(origin("a"));
+    memory.forget(origin("a"));
+    memory.forget(origin("b"));
+
+    assertThat(memory.contains(origin("a"))).isFalse();
+    assertThat(memory.size()).isZero();
+  }
+
   private static Origin origin(String host) {
     return Origin.of("http", host, 80);
   }

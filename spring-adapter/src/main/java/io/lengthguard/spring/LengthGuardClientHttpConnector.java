@@ -73,9 +73,10 @@ public final class LengthGuardClientHttpConnector implements ClientHttpConnector
   private final boolean expect;
 
   /**
-   * Whether a streamed body asks for {@code Connection: close}: not through the JDK's connector,
-   * which refuses the field, nor HttpComponents', whose HttpClient 5 passes it to HTTP/2, where an
-   * origin refuses the request (RFC 9113 §8.2.2).
+   * Whether a body that asks for a connection of its own ({@link OutgoingBody#ownConnection()})
+   * gets {@code Connection: close}: not through the JDK's connector, which refuses the field, nor
+   * HttpComponents', whose HttpClient 5 passes it to HTTP/2, where an origin refuses the request
+   * (RFC 9113 §8.2.2).
    */
   private final boolean connectionClose;
 

@@ -36,9 +36,10 @@ final class SpringFraming {
    * framing ones, which follow the body (RFC 9112 §6.2: never a length with Transfer-Encoding),
    * then the fields the body asks for, unless the caller set them.
    *
-   * @param connectionClose whether a body streamed past the read-ahead asks for {@code Connection:
-   *     close}: not where the client refuses the field (the JDK's {@code HttpClient}, a restricted
-   *     header) or passes it to HTTP/2, where it is illegal (HttpClient 5, RFC 9113 §8.2.2)
+   * @param connectionClose whether the client takes {@code Connection: close} for a body that asks
+   *     for a connection of its own ({@link OutgoingBody#ownConnection()}): not where the client
+   *     refuses the field (the JDK's {@code HttpClient}, a restricted header) or passes it to
+   *     HTTP/2, where it is illegal (HttpClient 5, RFC 9113 §8.2.2)
    * @param expect whether the client takes {@code Expect} as a field; the JDK's {@code HttpClient}
    *     refuses it (a restricted header) and manages it itself
    */
@@ -55,7 +56,7 @@ final class SpringFraming {
     long length = body.contentLength();
     if (length >= 0) {
       to.setContentLength(length);
-    } else if (connectionClose && from.getFirst(CONNECTION) == null) {
+    } else if (connectionClose && body.ownConnection() && from.getFirst(CONNECTION) == null) {
       // A 411 may come before the server read the body, and a server that did not read it closes
       // the connection, maybe without saying so: a body streamed past the read-ahead takes a
       // connection of its own (RFC 9112 §9.6), so that the resend never meets that one in a pool.

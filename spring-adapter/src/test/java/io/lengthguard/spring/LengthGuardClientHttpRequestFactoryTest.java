@@ -345,6 +345,31 @@ class LengthGuardClientHttpRequestFactoryTest {
     wire.assertLearnedThenSentWithLength(payload);
   }
 
+  /**
+   * The streamed first send asks for a connection of its own, so that the resend never meets one a
+   * 411 may have left half read; the resend, with its length, does not. The JDK's client and {@code
+   * HttpURLConnection} drop the field themselves (restricted headers).
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = RequestFactoryKind.class,
+      names = {"HTTP_COMPONENTS", "JETTY", "REACTOR"})
+  void streamedSendAsksForAConnectionOfItsOwnAndTheResendDoesNot(RequestFactoryKind factory)
+      throws Exception {
+    RestClient client = RestClient.builder().requestFactory(guarded(factory, streamed())).build();
+    byte[] payload = Payloads.bytes(20 * KIB);
+
+    BodyKind kind = BodyKind.INPUT_STREAM_RESOURCE;
+    assertThat(kind.post(client, wire.url(), kind.body(payload, dir))).isEqualTo(200);
+
+    RecordedRequest first = wire.take();
+    RecordedRequest second = wire.take();
+    Wire.assertChunked(first);
+    assertThat(first.getHeaders().get("Connection")).isEqualToIgnoringCase("close");
+    Wire.assertExactLength(second, payload);
+    assertThat(second.getHeaders().get("Connection")).isNotEqualToIgnoringCase("close");
+  }
+
   @Test
   void resendKeepsCallerHeadersAndCarriesContentDigestOfTheBytesSent() throws Exception {
     GuardPolicy policy = streamed().newBuilder().contentDigest("sha-256").build();
