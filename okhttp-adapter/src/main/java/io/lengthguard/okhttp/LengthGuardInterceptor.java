@@ -18,6 +18,7 @@ import io.lengthguard.Transport;
 import java.io.IOException;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
@@ -180,11 +181,12 @@ public final class LengthGuardInterceptor implements Interceptor {
               ? FrozenRequestBody.of(frozen, body.contentType(), outgoing.isOneShot())
               : new StreamedRequestBody(outgoing, body.contentType());
       Request.Builder builder = request.newBuilder().method(request.method(), sent);
-      if (frozen == null && request.header(CONNECTION) == null) {
+      if (outgoing.ownConnection() && request.header(CONNECTION) == null) {
         // A 411 may come before the server read the body, and the server may close without saying
         // so; an application interceptor cannot keep that connection from the pool, and the resend
-        // (one-shot when the caller's body was) must not meet it. So a body streamed past the
-        // read-ahead takes a connection of its own (RFC 9112 §9.6); h2 drops this field.
+        // (one-shot when the caller's body was) must not meet it (RFC 9112 §9.6). h2 drops this
+        // field, but CallServerInterceptor still retires the shared connection for it: core asks
+        // for it only where the origin is not known to answer over h2 or h3.
         builder.header(CONNECTION, "close");
       }
       // RFC 9110 §10.1.1: a server that wants a length answers 411 instead of 100 (Continue), so
@@ -213,7 +215,22 @@ public final class LengthGuardInterceptor implements Interceptor {
     public @Nullable Origin answeredBy(Response response) {
       // OkHttp follows redirects after application interceptors: the 411 may be another origin's.
       HttpUrl url = response.request().url();
+      HttpUrl sent = request.url();
+      if (url.port() == sent.port()
+          && url.host().equals(sent.host())
+          && url.scheme().equals(sent.scheme())) {
+        return null; // the exchange's own origin: no Origin made for every answer
+      }
       return Origin.of(url.scheme(), url.host(), url.port());
+    }
+
+    @Override
+    public boolean multiplexed(Response response) {
+      Protocol protocol = response.protocol();
+      return protocol == Protocol.HTTP_2
+          || protocol == Protocol.H2_PRIOR_KNOWLEDGE
+          || protocol == Protocol.HTTP_3
+          || protocol == Protocol.QUIC;
     }
 
     @Override

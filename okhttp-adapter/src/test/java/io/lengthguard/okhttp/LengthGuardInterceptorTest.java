@@ -619,6 +619,55 @@ class LengthGuardInterceptorTest {
   }
 
   @Test
+  void streamedUploadsOverHttp2ShareTheConnectionOnceTheOriginAnsweredOverIt() throws Exception {
+    MockWebServer h2 = newServer(List.of(Protocol.H2_PRIOR_KNOWLEDGE));
+    for (int call = 0; call < 3; call++) h2.enqueue(new MockResponse.Builder().body("ok").build());
+    AtomicInteger connects = new AtomicInteger();
+    GuardPolicy policy =
+        GuardPolicy.builder().prebufferBytes(1024).listener(listener).build(); // default mode
+    OkHttpClient client =
+        register(
+            new OkHttpClient.Builder()
+                .protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE))
+                .eventListener(
+                    new EventListener() {
+                      @Override
+                      public void connectStart(
+                          Call call, java.net.InetSocketAddress address, java.net.Proxy proxy) {
+                        connects.incrementAndGet();
+                      }
+                    })
+                .addInterceptor(LengthGuardInterceptor.create(policy))
+                .build());
+    byte[] small = Payloads.bytes(100);
+    List<byte[]> uploads = List.of(Payloads.bytes(40_000, 1), Payloads.bytes(40_000, 2));
+
+    try (Response response = client.newCall(post(h2, UnknownLengthBody.oneShot(small))).execute()) {
+      assertThat(response.protocol()).isEqualTo(Protocol.H2_PRIOR_KNOWLEDGE);
+    }
+    for (byte[] upload : uploads) {
+      try (Response response =
+          client.newCall(post(h2, UnknownLengthBody.oneShot(upload))).execute()) {
+        assertThat(response.code()).isEqualTo(200);
+      }
+    }
+
+    RecordedRequest first = take(h2);
+    Wire.assertExactLength(first, small);
+    for (byte[] upload : uploads) {
+      RecordedRequest streamed = take(h2);
+      // Streamed past the read-ahead: h2 has no chunked coding, so no length at all.
+      assertThat(streamed.getHeaders().get("Content-Length")).isNull();
+      assertThat(streamed.getBody().toByteArray()).isEqualTo(upload);
+      assertThat(streamed.getConnectionIndex()).isEqualTo(first.getConnectionIndex());
+    }
+    assertThat(h2.getRequestCount()).isEqualTo(3);
+    // One connection for the three calls: no streamed upload retired the shared connection.
+    assertThat(connects).hasValue(1);
+    assertThat(client.connectionPool().connectionCount()).isEqualTo(1);
+  }
+
+  @Test
   void prebufferFailsBeforeSendingABodyOverTheLimit() {
     server.setDispatcher(strict);
     GuardPolicy policy =
