@@ -1031,10 +1031,14 @@ public final class GuardedExchange {
     /** Ends a body that wrote nothing past the read-ahead, or hands the end to the wire. */
     void end() {
       if (startFailure != null) throw GuardedExchange.<RuntimeException>sneaky(startFailure);
-      // Before the wire hears of the end, so that a client that asks after the response knows it.
+      // Before the wire hears of the end, so that a client that asks after the response knows it;
+      // and a replay waits for no more than this. The wire's wake may run the client on this very
+      // thread: java.net.http, hearing the end, may follow a redirect that came already and
+      // subscribe the body again, and a replay waiting for an end counted after the wake's return
+      // waited for good.
       bodyWhole = true;
-      if (pipe != null) pipe.finish();
       bodyEnded.countDown();
+      if (pipe != null) pipe.finish();
     }
 
     /** Records that the caller's body ended with a failure, or was stopped. */
