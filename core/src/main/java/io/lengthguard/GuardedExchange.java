@@ -29,7 +29,10 @@ import org.jspecify.annotations.Nullable;
  *       is frozen and sent once with its exact {@code Content-Length}.
  *   <li>A longer body is streamed as the client frames it: the transport sends it on a thread of
  *       the guard's while the calling thread goes on running the caller's body, and every byte is
- *       also captured, within the buffering limit, for a resend.
+ *       also captured, within the buffering limit, for a resend. It asks for 100 (Continue) first
+ *       where the policy or the client wants it ({@link OutgoingBody#expectContinue()}); a 417 to
+ *       that {@code Expect}, before any byte of the body went, is answered by sending the same body
+ *       once more without it, and the origin is remembered so that later bodies go without it.
  *   <li>A 411 to a streamed body is answered by one resend of the captured bytes with their exact
  *       length: the very bytes of the first send, or nothing. A 411 that cannot be answered, a
  *       second 411, and every other response go back to the caller as they came.
@@ -994,16 +997,17 @@ public final class GuardedExchange {
       if (canceled) wire.abort(new InterruptedIOException("canceled"));
       // A connection of its own where a 411 may leave it half read; not where it would be shared.
       boolean ownConnection = !guard.answersMultiplexed(origin);
-      OutgoingBody outgoing =
-          OutgoingBody.streamed(
-              wire, policy.expectContinue(), this::oneShot, this::replay, ownConnection);
       Transport<Object> t = (Transport<Object>) transport;
+      boolean expectContinue =
+          (policy.expectContinue() || t.continueBeforeStreaming()) && !guard.refusesExpect(origin);
+      OutgoingBody outgoing =
+          OutgoingBody.streamed(wire, expectContinue, this::oneShot, this::replay, ownConnection);
       try {
         sending =
             LengthGuard.EXECUTOR.submit(
                 () -> {
                   try {
-                    Object response = t.send(outgoing);
+                    Object response = sendStreamed(t, outgoing, wire);
                     wire.responded(t.status(response));
                     return new Sent<>(response, null);
                   } catch (IOException e) {
@@ -1026,6 +1030,32 @@ public final class GuardedExchange {
         startFailure = e;
         throw e;
       }
+    }
+
+    /**
+     * Sends the streamed body and returns the answer the exchange decides on. A server or proxy
+     * that refuses {@code Expect} answers 417 to a request that works without it (RFC 9110
+     * §10.1.1): a 417 to the transport's own {@code Expect}, before the client opened the body, is
+     * discarded, and the same body goes once more without {@code Expect}, as the bare client sends
+     * it; that send's answer is the one. A 417 after the client took the body, or to the caller's
+     * own {@code Expect}, is the answer.
+     */
+    private Object sendStreamed(Transport<Object> t, OutgoingBody outgoing, BodyPipe wire)
+        throws IOException {
+      Object response = t.send(outgoing);
+      if (t.status(response) != 417
+          || canceled
+          || !outgoing.expectContinue()
+          || !t.addedExpectContinue(outgoing)
+          // Last: once taken back, no write of the client's gets a byte of the body.
+          || !outgoing.withdraw()) {
+        return response;
+      }
+      guard.expectRefused(answeredBy(t, response));
+      t.discard(response);
+      return t.send(
+          OutgoingBody.streamed(
+              wire, false, this::oneShot, this::replay, outgoing.ownConnection()));
     }
 
     /** Ends a body that wrote nothing past the read-ahead, or hands the end to the wire. */

@@ -15,9 +15,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One guard for a client: its policy, the origins it learned want a length ({@link
- * GuardMode#ADAPTIVE}), the memory budget its in-flight bodies share, and the reports of each step
- * to the policy's {@link GuardListener} and to the {@code System.Logger} named {@code
- * io.lengthguard}.
+ * GuardMode#ADAPTIVE}) or refuse {@code Expect: 100-continue}, the memory budget its in-flight
+ * bodies share, and the reports of each step to the policy's {@link GuardListener} and to the
+ * {@code System.Logger} named {@code io.lengthguard}.
  *
  * <p>Users create one per client, or share one between clients so that they share what it learned,
  * and hand it to an adapter. Adapters drive each request with a body of unknown length through
@@ -49,12 +49,16 @@ public final class LengthGuard {
   /** The origins warned about (data at risk), so that each is warned of once per time to live. */
   private final OriginMemory warned;
 
+  /** The origins that answered 417 to the guard's {@code Expect}: their bodies go without it. */
+  private final OriginMemory refuseExpect;
+
   private LengthGuard(GuardPolicy policy, LongSupplier ticker) {
     this.policy = policy;
     this.listener = policy.listener();
     long ttl = nanos(policy.originTtl());
     this.origins = new OriginMemory(policy.maxOrigins(), ttl, ticker);
     this.warned = new OriginMemory(policy.maxOrigins(), ttl, ticker);
+    this.refuseExpect = new OriginMemory(policy.maxOrigins(), ttl, ticker);
     this.budget = new MemoryBudget(policy.memoryBudget());
     this.multiplexed = new OriginMemory(policy.maxOrigins(), ttl, ticker);
   }
@@ -240,6 +244,30 @@ public final class LengthGuard {
           Level.INFO,
           () -> origin + " wants a Content-Length: its bodies of unknown length are frozen first");
     }
+  }
+
+  /**
+   * Returns true if {@code origin} answered 417 to the guard's {@code Expect: 100-continue} within
+   * its time to live: a body streamed to it asks for no 100 (Continue).
+   */
+  boolean refusesExpect(Origin origin) {
+    return refuseExpect.contains(origin);
+  }
+
+  /**
+   * Remembers {@code origin} as one that refuses {@code Expect} (417, RFC 9110 §10.1.1), in every
+   * mode: a body streamed to it within its time to live goes as the bare client sends it, without a
+   * 417 round trip first.
+   */
+  void expectRefused(Origin origin) {
+    boolean fresh = refuseExpect.add(origin);
+    LOGGER.log(
+        Level.DEBUG,
+        () ->
+            "417 Expectation Failed from "
+                + origin
+                + " to Expect: 100-continue; the body goes again without it"
+                + (fresh ? ", as will later bodies to it" : ""));
   }
 
   /** A 411 to a request with an exact length: reported, not learned, and handed back. */

@@ -5,8 +5,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * The origins that answered 411, each until its time to live passes. Lookups take no lock; an
- * insert past the bound evicts expired origins, then the oldest.
+ * Origins the guard learned one thing of (that they want a length, that they refuse {@code
+ * Expect}), each until its time to live passes. Lookups take no lock; an insert past the bound
+ * evicts expired origins, then the oldest.
  *
  * <p>This class is thread-safe.
  */

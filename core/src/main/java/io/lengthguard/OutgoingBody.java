@@ -3,7 +3,7 @@ package io.lengthguard;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -32,7 +32,16 @@ public final class OutgoingBody {
   private final boolean resend;
   private final @Nullable Replay replay;
   private final boolean ownConnection;
-  private final AtomicBoolean streamed = new AtomicBoolean();
+
+  /**
+   * Who has a streamed body's first write: nobody yet, the client ({@link #OPENED}), or the
+   * exchange, which {@link #withdraw took it back} for another send ({@link #WITHDRAWN}).
+   */
+  private final AtomicInteger first = new AtomicInteger(FRESH);
+
+  private static final int FRESH = 0;
+  private static final int OPENED = 1;
+  private static final int WITHDRAWN = 2;
 
   /** Opens the bytes of a streamed body's first write again. */
   interface Replay {
@@ -100,15 +109,18 @@ public final class OutgoingBody {
    * one-shot while the caller's body is still being written, and once it ended, if it failed or the
    * guard kept no copy of it (past the buffering limit or the memory budget, or the spill file
    * failed); else a later {@link #writeTo} or {@link #openStream()} writes exactly the first send's
-   * bytes from the copy. Once the exchange is over and has released its copy, it is one-shot.
+   * bytes from the copy. Once the exchange is over and has released its copy, it is one-shot, as is
+   * a streamed body the exchange took back to send without {@code Expect} after a 417.
    */
   public boolean isOneShot() {
-    return oneShot.getAsBoolean();
+    // A body the exchange took back goes with another send: this one has nothing to write again.
+    return first.get() == WITHDRAWN || oneShot.getAsBoolean();
   }
 
   /**
    * Returns true if the exchange may answer a 411 to this send with a resend, so that the caller
-   * never sees that 411: true for a streamed body's first send, the only send a resend replaces. A
+   * never sees that 411: true for a streamed body's sends (the first, and the one without {@code
+   * Expect} after a 417), the only sends a resend replaces. A
    * client that hands a response's body to the caller's code as it arrives (java.net.http's body
    * handler) must then hold it unread until {@link GuardedExchange#execute} returns that response,
    * and drop it if the exchange {@linkplain Transport#discard discards} it. Any other send's
@@ -145,7 +157,11 @@ public final class OutgoingBody {
 
   /**
    * Returns true if the request should carry {@code Expect: 100-continue} (RFC 9110 §10.1.1), so
-   * that a server that wants a length answers 411 before any byte of the body is written.
+   * that a server that wants a length answers 411 before any byte of the body is written: only a
+   * streamed first send asks, where {@link GuardPolicy#expectContinue()} or the transport ({@link
+   * Transport#continueBeforeStreaming()}) wants it, and not to an origin that refused {@code
+   * Expect} with 417 within its time to live. Add it unless the caller's request asks for 100
+   * (Continue) itself, and tell the exchange with {@link Transport#addedExpectContinue}.
    */
   public boolean expectContinue() {
     return expectContinue;
@@ -162,13 +178,14 @@ public final class OutgoingBody {
    * bytes from the guard's copy, as {@link #openStream()} says. An {@code IOException} thrown by
    * {@code out} is rethrown, and tells the exchange that the wire failed.
    *
-   * @throws IOException from {@code out}; the caller's own body failure; or, writing a streamed
-   *     body a second time, if the guard kept no copy of it
+   * @throws IOException from {@code out}; the caller's own body failure; writing a streamed body a
+   *     second time, if the guard kept no copy of it; or if the exchange took the streamed body
+   *     back for another send before the client opened it
    */
   public void writeTo(OutputStream out) throws IOException {
     if (frozen != null) {
       frozen.writeTo(out);
-    } else if (streamed.compareAndSet(false, true)) {
+    } else if (openFirst()) {
       pipe.drainTo(out);
     } else {
       try (InputStream again = replay.open()) {
@@ -183,11 +200,12 @@ public final class OutgoingBody {
    * caller's body to end and reads the same bytes from the guard's copy. The caller closes it.
    *
    * @throws IOException on a streamed body's later call, if the guard kept no copy of the body (it
-   *     passed the buffering limit or the memory budget) or the caller's body failed
+   *     passed the buffering limit or the memory budget) or the caller's body failed; or if the
+   *     exchange took the body back for another send before the client opened it
    */
   public InputStream openStream() throws IOException {
     if (frozen != null) return frozen.openStream();
-    if (streamed.compareAndSet(false, true)) return pipe.openStream();
+    if (openFirst()) return pipe.openStream();
     return replay.open();
   }
 
@@ -197,13 +215,38 @@ public final class OutgoingBody {
    * to be called again when there is more. Once per body, as {@link #openStream()}'s first stream.
    *
    * @throws IllegalStateException if this body is frozen (its bytes are all there: send {@link
-   *     #frozen()}), or its first write was opened already
+   *     #frozen()}), or its first write was opened already, or the exchange took the body back for
+   *     another send
    */
   public Source openSource() {
     Checks.requireState(frozen == null, "a frozen body has no source: send its frozen bytes");
-    Checks.requireState(
-        streamed.compareAndSet(false, true), "a streamed body can be written only once");
+    int was = first.compareAndExchange(FRESH, OPENED);
+    Checks.requireState(was != WITHDRAWN, WITHDRAWN_MESSAGE);
+    Checks.requireState(was == FRESH, "a streamed body can be written only once");
     return pipe.openSource();
+  }
+
+  private static final String WITHDRAWN_MESSAGE =
+      "the body went with another send: the exchange took it back after a 417 to Expect";
+
+  /**
+   * Returns true for the call that takes a streamed body's first write; throws if the exchange took
+   * the body back.
+   */
+  private boolean openFirst() throws IOException {
+    int was = first.compareAndExchange(FRESH, OPENED);
+    if (was == WITHDRAWN) throw new IOException(WITHDRAWN_MESSAGE);
+    return was == FRESH;
+  }
+
+  /**
+   * Takes a streamed body's first write back from the client, for the exchange to send it with
+   * another body: returns true if the client never opened it, so that not one byte of it went;
+   * every later write or open by the client then fails. Returns false for a frozen body, or one the
+   * client opened.
+   */
+  boolean withdraw() {
+    return pipe != null && first.compareAndSet(FRESH, WITHDRAWN);
   }
 
   /**

@@ -10,10 +10,12 @@ import org.jspecify.annotations.Nullable;
  * into the client's body type and its response into a status code; users never see it.
  *
  * <p>{@link #send} may be called on a thread of the guard's own (while the caller's thread writes a
- * body of unknown length into the exchange), and at most twice per exchange: the first send and the
- * one resend after a 411. {@link #cancel()} may be called from any thread. The other methods are
- * called on the thread that called {@link GuardedExchange#execute}, or, after {@link #sendAsync},
- * on the thread that completes its future.
+ * body of unknown length into the exchange), and at most three times per exchange: the first send;
+ * one send of the same streamed body without {@code Expect}, after a 417 to the {@code Expect} the
+ * adapter added to the first; and one resend after a 411. {@link #cancel()} may be called from any
+ * thread. The other methods are called on the thread that called {@link GuardedExchange#execute},
+ * or, after {@link #sendAsync}, on the thread that completes its future; those about a streamed
+ * send, on the thread that sent it.
  *
  * @param <R> the client's response type
  */
@@ -23,8 +25,9 @@ public interface Transport<R> {
    * is known. Set {@code Content-Length} to {@link OutgoingBody#contentLength()} when it is not -1,
    * and never {@code Transfer-Encoding} with it; let the client frame the body (chunked on
    * HTTP/1.1) when it is -1. Add the headers {@link OutgoingBody#expectContinue()} and {@link
-   * OutgoingBody#contentDigest()} ask for, unless the caller set them. Keep every other header,
-   * option and tag of the caller's request.
+   * OutgoingBody#contentDigest()} ask for, unless the caller set them (or configured the client to
+   * add them), and say with {@link #addedExpectContinue} whether the request went with that {@code
+   * Expect}. Keep every other header, option and tag of the caller's request.
    *
    * @throws IOException as the client would: nothing is retried by the guard after one
    */
@@ -51,12 +54,41 @@ public interface Transport<R> {
   int status(R response);
 
   /**
-   * Releases {@code response}, which the caller will not get: the 411 that a resend replaces. It
-   * must close the connection that carried it, not return it to a pool: the server refused the
-   * request before processing it (RFC 9110 §15.5.12) and may not have read the body. Must not
-   * throw.
+   * Releases {@code response}, which the caller will not get: the 411 that a resend replaces, or
+   * the 417 that a send without {@code Expect} replaces. It must close the connection that carried
+   * it, not return it to a pool: the server refused the request before processing it (RFC 9110
+   * §15.5.12, §15.5.18) and may not have read the body. Must not throw.
    */
   void discard(R response);
+
+  /**
+   * Returns true if this client loses an early answer when the server closes the connection while
+   * the body is being written (haproxy answers 411 and closes without reading the body), so that a
+   * body streamed past the read-ahead should first ask for 100 (Continue) (RFC 9110 §10.1.1): the
+   * answer then comes before any byte of the body is written. The exchange then asks for it
+   * whatever {@link GuardPolicy#expectContinue()} says ({@link OutgoingBody#expectContinue()}). The
+   * default returns false.
+   */
+  default boolean continueBeforeStreaming() {
+    return false;
+  }
+
+  /**
+   * Returns true if the request that carried {@code body} went with the {@code Expect:
+   * 100-continue} that {@link OutgoingBody#expectContinue()} asked for, added by this transport.
+   * Returns false if {@code body} asked for none, or the caller's request asks for 100 (Continue)
+   * itself (an {@code Expect} field it set, or the client configured to add one), or the client or
+   * the protocol left it out (HTTP/2, a client that takes no {@code Expect}). Asked once {@link
+   * #send} returned, on the thread that called it.
+   *
+   * <p>A 417 (Expectation Failed) to the transport's own {@code Expect}, before the client took a
+   * byte of the body, is the exchange's to answer: it sends the body once more without {@code
+   * Expect}, as the bare client would have sent it, and remembers the origin. A 417 to the caller's
+   * own {@code Expect} goes back to the caller. The default returns false: every 417 goes back.
+   */
+  default boolean addedExpectContinue(OutgoingBody body) {
+    return false;
+  }
 
   /**
    * Returns the origin that sent {@code response}, if the client followed a redirect to another

@@ -191,12 +191,7 @@ class GuardedExchangeTest {
     assertThat(transport.sent.get(1).mayBeReplaced).isFalse();
     assertThat(transport.discarded).containsExactly(0);
     assertThat(body.runs).hasValue(1);
-    assertThat(events.list)
-        .containsExactly(
-            "lengthRequired " + ORIGIN + " false",
-            "bodyFrozen " + ORIGIN + " " + payload.length + " LENGTH_REQUIRED",
-            "resent " + ORIGIN + " " + payload.length,
-            "recovered " + ORIGIN + " 200");
+    assertThat(events.list).containsExactlyElementsOf(recoveredAfter411(payload.length));
   }
 
   @Test
@@ -1294,6 +1289,189 @@ class GuardedExchangeTest {
     assertThat(guard.memoryInUse()).isZero();
   }
 
+  @Test
+  void aStreamedBodyAsksForContinueWhenTheTransportOrThePolicyWantsIt() throws Exception {
+    byte[] payload = Payloads.bytes(20 * KIB);
+    List<Boolean> asked = new ArrayList<>();
+    for (boolean policyAsks : new boolean[] {false, true}) {
+      for (boolean transportAsks : new boolean[] {false, true}) {
+        LengthGuard guard = LengthGuard.create(policy().expectContinue(policyAsks).build());
+        Script transport = new Script().answer(200);
+        transport.continueBeforeStreaming = transportAsks;
+
+        guard.exchange(ORIGIN, "POST").execute(new Body(payload), true, transport);
+
+        asked.add(transport.sent.get(0).expectContinue);
+      }
+    }
+
+    assertThat(asked).containsExactly(false, true, true, true);
+  }
+
+  @Test
+  void a417ToTheTransportsExpectSendsTheSameBodyOnceMoreWithoutIt() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    byte[] payload = Payloads.bytes(20 * KIB);
+    Body body = new Body(payload);
+    Script transport = new Script().refuse(417).answer(200);
+    transport.continueBeforeStreaming = true;
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(body, true, transport);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(reply.index).isEqualTo(1); // the answer to the send without Expect
+    assertThat(transport.sent).hasSize(2);
+    Sent asked = transport.sent.get(0);
+    assertThat(asked.expectContinue).isTrue();
+    assertThat(asked.contentLength).isEqualTo(-1);
+    assertThat(asked.bytes).isEmpty();
+    Sent bare = transport.sent.get(1);
+    assertThat(bare.expectContinue).isFalse();
+    assertThat(bare.contentLength).isEqualTo(-1);
+    assertThat(bare.resend).isFalse();
+    assertThat(bare.bytes).isEqualTo(payload);
+    assertThat(transport.discarded).containsExactly(0);
+    assertThat(body.runs).hasValue(1);
+    assertThat(events.list).isEmpty();
+    assertThat(guard.memoryInUse()).isZero();
+  }
+
+  @Test
+  void theBodyTakenBackAfterA417GivesTheClientNothing() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    byte[] payload = Payloads.bytes(20 * KIB);
+    Script transport = new Script().refuse(417);
+    List<Throwable> late = new ArrayList<>();
+    transport.steps.add(
+        (outgoing, received) -> {
+          // The client of the send that got the 417 opens its body only now: too late.
+          OutgoingBody refused = transport.bodies.get(0);
+          assertThat(refused.isOneShot()).isTrue();
+          for (int i = 0; i < 3; i++) {
+            try {
+              if (i == 0) refused.writeTo(received);
+              if (i == 1) refused.openStream();
+              if (i == 2) refused.openSource();
+            } catch (IOException | IllegalStateException e) {
+              late.add(e);
+            }
+          }
+          outgoing.writeTo(received);
+          return 200;
+        });
+    transport.continueBeforeStreaming = true;
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(new Body(payload), true, transport);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(late)
+        .hasSize(3)
+        .allSatisfy(
+            e ->
+                assertThat(e)
+                    .hasMessage(
+                        "the body went with another send: the exchange took it back after a 417"
+                            + " to Expect"));
+    assertThat(transport.sent.get(1).bytes).isEqualTo(payload);
+  }
+
+  @Test
+  void a411ToTheSendWithoutExpectIsResentFromTheCapture() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    byte[] payload = Payloads.bytes(20 * KIB);
+    Body body = new Body(payload);
+    Script transport = new Script().refuse(417).answer(411).answer(200);
+    transport.continueBeforeStreaming = true;
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(body, true, transport);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(reply.index).isEqualTo(2);
+    assertThat(transport.sent).hasSize(3);
+    assertThat(transport.sent.get(1).expectContinue).isFalse();
+    assertThat(transport.sent.get(1).bytes).isEqualTo(payload);
+    Sent resent = transport.sent.get(2);
+    assertThat(resent.resend).isTrue();
+    assertThat(resent.contentLength).isEqualTo(payload.length);
+    assertThat(resent.bytes).isEqualTo(payload);
+    assertThat(transport.discarded).containsExactly(0, 1);
+    assertThat(body.runs).hasValue(1);
+    assertThat(events.list).containsExactlyElementsOf(recoveredAfter411(payload.length));
+  }
+
+  @Test
+  void a417ToTheCallersOwnExpectGoesBackAndTeachesNothing() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().expectContinue(true).build());
+    byte[] payload = Payloads.bytes(20 * KIB);
+    Script transport = new Script().refuse(417);
+    transport.addsExpect = false; // the caller's request carries an Expect of its own
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(new Body(payload), true, transport);
+
+    assertThat(reply.status).isEqualTo(417);
+    assertThat(transport.sent).hasSize(1);
+    assertThat(transport.discarded).isEmpty();
+    Script next = new Script().answer(200);
+    guard.exchange(ORIGIN, "POST").execute(new Body(payload), true, next);
+    assertThat(next.sent.get(0).expectContinue).isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 100})
+  void a417AfterTheClientOpenedTheBodyGoesBack(int bytes) throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().expectContinue(true).build());
+    byte[] payload = Payloads.bytes(20 * KIB);
+    Script transport = new Script().early(417, bytes);
+
+    Reply reply = guard.exchange(ORIGIN, "POST").execute(new Body(payload), true, transport);
+
+    assertThat(reply.status).isEqualTo(417);
+    assertThat(transport.sent).hasSize(1);
+    assertThat(transport.discarded).isEmpty();
+  }
+
+  @Test
+  void a417ToAFrozenBodyGoesBack() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().expectContinue(true).build());
+    Script transport = new Script().answer(417);
+
+    Reply reply =
+        guard.exchange(ORIGIN, "POST").execute(new Body(Payloads.bytes(KIB)), true, transport);
+
+    assertThat(reply.status).isEqualTo(417);
+    assertThat(transport.sent).hasSize(1);
+    assertThat(transport.sent.get(0).expectContinue).isFalse();
+  }
+
+  @Test
+  void anOriginThatRefusedExpectGetsLaterBodiesWithoutIt() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().expectContinue(true).build());
+    byte[] payload = Payloads.bytes(20 * KIB);
+    Script first = new Script().refuse(417).answer(200);
+    guard.exchange(ORIGIN, "POST").execute(new Body(payload), true, first);
+
+    Script again = new Script().answer(200);
+    Reply reply = guard.exchange(ORIGIN, "PUT").execute(new Body(payload), true, again);
+    Script other = new Script().answer(200);
+    Origin elsewhere = Origin.of("https", "other.example", 443);
+    guard.exchange(elsewhere, "POST").execute(new Body(payload), true, other);
+
+    assertThat(reply.status).isEqualTo(200);
+    assertThat(again.sent).hasSize(1);
+    assertThat(again.sent.get(0).expectContinue).isFalse();
+    assertThat(again.sent.get(0).bytes).isEqualTo(payload);
+    assertThat(other.sent.get(0).expectContinue).isTrue();
+  }
+
+  /** Returns what the listener hears of a 411 answered by a resend of {@code bytes} and a 200. */
+  private static List<String> recoveredAfter411(int bytes) {
+    return List.of(
+        "lengthRequired " + ORIGIN + " false",
+        "bodyFrozen " + ORIGIN + " " + bytes + " LENGTH_REQUIRED",
+        "resent " + ORIGIN + " " + bytes,
+        "recovered " + ORIGIN + " 200");
+  }
+
   /** Runs {@code body} through executeAsync to a 200 and returns what the one send carried. */
   /** Sends a body within the read-ahead, answered over HTTP/2 if {@code multiplexed}. */
   private static Sent small(LengthGuard guard, Origin origin, boolean multiplexed)
@@ -1477,7 +1655,8 @@ class GuardedExchangeTest {
       boolean oneShot,
       boolean resend,
       boolean mayBeReplaced,
-      boolean ownConnection) {}
+      boolean ownConnection,
+      boolean expectContinue) {}
 
   /** Answers each send as scripted, recording what it read of the body. */
   static class Script implements Transport<Reply> {
@@ -1492,10 +1671,23 @@ class GuardedExchangeTest {
     final AtomicInteger cancels = new AtomicInteger();
     volatile boolean multiplexed;
     volatile @Nullable Origin answeredBy;
+    final List<OutgoingBody> bodies = Collections.synchronizedList(new ArrayList<>());
+
+    /** Whether the client loses early answers: the exchange asks for 100 (Continue) first. */
+    boolean continueBeforeStreaming;
+
+    /** Whether the request goes with the Expect a body asks for: false for the caller's own. */
+    boolean addsExpect = true;
 
     /** Says every answer came over a multiplexed protocol (HTTP/2), or none did. */
     Script multiplexed(boolean multiplexed) {
       this.multiplexed = multiplexed;
+      return this;
+    }
+
+    /** Answers {@code status} on the request's head, without opening the body. */
+    Script refuse(int status) {
+      steps.add((body, received) -> status);
       return this;
     }
 
@@ -1537,6 +1729,7 @@ class GuardedExchangeTest {
       if (step == null) throw new AssertionError("unexpected send " + (sent.size() + 1));
       ByteArrayOutputStream received = new ByteArrayOutputStream();
       int index = sent.size();
+      bodies.add(body);
       try {
         int status = step.answer(body, received);
         return new Reply(status, index);
@@ -1551,8 +1744,19 @@ class GuardedExchangeTest {
                 body.isOneShot(),
                 body.isResend(),
                 body.mayBeReplaced(),
-                body.ownConnection()));
+                body.ownConnection(),
+                body.expectContinue()));
       }
+    }
+
+    @Override
+    public boolean continueBeforeStreaming() {
+      return continueBeforeStreaming;
+    }
+
+    @Override
+    public boolean addedExpectContinue(OutgoingBody body) {
+      return addsExpect && body.expectContinue();
     }
 
     @Override

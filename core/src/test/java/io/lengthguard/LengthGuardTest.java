@@ -74,6 +74,36 @@ class LengthGuardTest {
   }
 
   @Test
+  void anOriginThatRefusedExpectIsRememberedForItsTimeToLiveInEveryMode() {
+    for (GuardMode mode : GuardMode.values()) {
+      LengthGuard guard = guard(GuardPolicy.builder().mode(mode).originTtl(Duration.ofMinutes(5)));
+      guard.expectRefused(STRICT);
+
+      assertThat(guard.refusesExpect(STRICT)).as("%s", mode).isTrue();
+      assertThat(guard.refusesExpect(OTHER)).isFalse();
+      assertThat(guard.wantsLength(STRICT)).isFalse(); // a 417 says nothing about a length
+      clock.addAndGet(Duration.ofMinutes(5).toNanos());
+      assertThat(guard.refusesExpect(STRICT)).isFalse();
+    }
+    assertThat(events.list).isEmpty();
+  }
+
+  @Test
+  void theOriginsThatRefusedExpectAreBounded() {
+    LengthGuard guard = guard(GuardPolicy.builder().maxOrigins(2));
+    Origin first = Origin.of("http", "first", 80);
+    guard.expectRefused(first);
+    clock.incrementAndGet();
+    guard.expectRefused(STRICT);
+    clock.incrementAndGet();
+    guard.expectRefused(OTHER);
+
+    assertThat(guard.refusesExpect(first)).isFalse(); // the oldest went
+    assertThat(guard.refusesExpect(STRICT)).isTrue();
+    assertThat(guard.refusesExpect(OTHER)).isTrue();
+  }
+
+  @Test
   void another411RenewsTheTimeToLive() {
     LengthGuard guard = guard(GuardPolicy.builder().originTtl(Duration.ofSeconds(10)));
     guard.shouldResend(STRICT, 411, false);
