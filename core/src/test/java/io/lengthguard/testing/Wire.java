@@ -40,4 +40,21 @@ public final class Wire {
     byte[] body = request.getBody() == null ? new byte[0] : request.getBody().toByteArray();
     assertThat(body).as("body bytes of %s", request.getRequestLine()).isEqualTo(expected);
   }
+
+  /**
+   * Asserts that {@code request} arrived chunked, without {@code Content-Length} or {@code Expect},
+   * with exactly {@code expected} as its body: as the bare client sends a body of unknown length.
+   */
+  public static void assertChunkedWithoutExpect(RawOrigin.Received request, byte[] expected) {
+    assertThat(request.expect()).as("Expect").isNull();
+    assertThat(request.chunked()).as("chunked").isTrue();
+    assertThat(request.field("Content-Length")).as("Content-Length").isNull();
+    assertThat(request.body()).as("body bytes").isEqualTo(expected);
+  }
+
+  /** Asserts that {@code request} asked for 100 (Continue) and sent no byte of its body. */
+  public static void assertAskedContinue(RawOrigin.Received request) {
+    assertThat(request.expect()).as("Expect").isEqualToIgnoringCase("100-continue");
+    assertThat(request.body()).as("body bytes").isEmpty();
+  }
 }

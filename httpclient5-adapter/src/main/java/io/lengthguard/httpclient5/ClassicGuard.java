@@ -20,7 +20,7 @@ import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpHost;
-import org.apache.hc.core5.http.HttpStatus;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,12 +67,14 @@ final class ClassicGuard {
   /**
    * Sends {@code request} to {@code target} as the policy says.
    *
-   * @param discard closes a 411 the caller will not get, and the connection that carried it
+   * @param context the call's context, where its request configuration may be, or null
+   * @param discard closes a 411 or 417 the caller will not get, and the connection that carried it
    * @param canceled tells whether the caller canceled the call
    */
   ClassicHttpResponse execute(
       @Nullable HttpHost target,
       ClassicHttpRequest request,
+      @Nullable HttpContext context,
       Sender sender,
       Consumer<ClassicHttpResponse> discard,
       BooleanSupplier canceled)
@@ -117,7 +119,14 @@ final class ClassicGuard {
       return exchange.execute(
           entity::writeTo,
           entity.isRepeatable(),
-          new ClassicTransport(origin, request, entity, sender, discard, canceled));
+          new ClassicTransport(
+              origin,
+              request,
+              entity,
+              Framing.callerExpects(request, context),
+              sender,
+              discard,
+              canceled));
     } catch (ProtocolFailure e) {
       throw e.getCause();
     }
@@ -140,6 +149,7 @@ final class ClassicGuard {
     private final Origin origin;
     private final ClassicHttpRequest request;
     private final HttpEntity entity;
+    private final boolean callerExpects;
     private final Sender sender;
     private final Consumer<ClassicHttpResponse> discard;
     private final BooleanSupplier canceled;
@@ -148,12 +158,14 @@ final class ClassicGuard {
         Origin origin,
         ClassicHttpRequest request,
         HttpEntity entity,
+        boolean callerExpects,
         Sender sender,
         Consumer<ClassicHttpResponse> discard,
         BooleanSupplier canceled) {
       this.origin = origin;
       this.request = request;
       this.entity = entity;
+      this.callerExpects = callerExpects;
       this.sender = sender;
       this.discard = discard;
       this.canceled = canceled;
@@ -177,31 +189,34 @@ final class ClassicGuard {
                         body.isOneShot()));
         Framing.frozen(copy, frozen, body.contentDigest(), origin, guard.policy().listener());
       } else {
-        StreamedEntity streamed =
-            new StreamedEntity(body, entity.getContentType(), entity.getContentEncoding());
-        copy = copy(request, streamed);
-        // A body streamed past the read-ahead always asks for 100 (Continue) first (RFC 9110
-        // §10.1.1): a server that answers 411 and closes without reading the body (haproxy) does
-        // so before any byte of it is written, where otherwise the write meets the closed
-        // connection and loses the 411. One round trip, only for bodies over the read-ahead.
-        boolean askedContinue = Framing.firstSend(copy, true);
-        ClassicHttpResponse response = send(copy);
-        // A server or proxy that refuses Expect answers 417 (RFC 9110 §10.1.1) to a request that
-        // works without it. HttpClient writes no body after a final answer to Expect
-        // (HttpRequestExecutor terminates the request), so the body is still whole: it goes once
-        // more as the caller's client would have sent it, without the guard's Expect.
-        if (!askedContinue
-            || response.getCode() != HttpStatus.SC_EXPECTATION_FAILED
-            || streamed.opened()) {
-          return response;
-        }
-        discard.accept(response);
-        // The same entity: HttpClient never opened it.
-        ClassicHttpRequest bare = copy(request, streamed);
-        Framing.firstSend(bare, false);
-        return send(bare);
+        copy =
+            copy(
+                request,
+                new StreamedEntity(body, entity.getContentType(), entity.getContentEncoding()));
+        Framing.streamed(copy, addedExpectContinue(body));
       }
       return send(copy);
+    }
+
+    /**
+     * Returns true: a server that answers 411 and closes without reading the body (haproxy) makes
+     * HttpClient's write of a large body fail and lose the 411, even with {@code
+     * MonitoringResponseOutOfOrderStrategy}; {@link EarlyResponses} narrows that race but cannot
+     * close it. Asked for 100 (Continue), the server answers before any byte of the body.
+     */
+    @Override
+    public boolean continueBeforeStreaming() {
+      return true;
+    }
+
+    /**
+     * Returns true if {@code body} asks for 100 (Continue) and the caller's request does not ask
+     * itself: the guard adds the field. HttpClient's classic client speaks HTTP/1.1 only, and
+     * writes no body after a final answer to it ({@code HttpRequestExecutor}).
+     */
+    @Override
+    public boolean addedExpectContinue(OutgoingBody body) {
+      return body.expectContinue() && !callerExpects;
     }
 
     private ClassicHttpResponse send(ClassicHttpRequest copy) throws IOException {

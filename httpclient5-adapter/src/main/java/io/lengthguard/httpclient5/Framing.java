@@ -8,7 +8,10 @@ import io.lengthguard.GuardListener;
 import io.lengthguard.Origin;
 import java.util.Set;
 import org.apache.hc.client5.http.UnsupportedSchemeException;
+import org.apache.hc.client5.http.config.Configurable;
+import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.DefaultSchemePortResolver;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HeaderElements;
@@ -18,6 +21,7 @@ import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.Method;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.jspecify.annotations.Nullable;
 
 /** The header rules that the classic and the async client share. */
@@ -75,18 +79,29 @@ final class Framing {
   }
 
   /**
-   * Prepares {@code copy} for a first send of a body of unknown length: HttpClient sets {@code
-   * Transfer-Encoding} itself (and refuses a request that has one), and {@code Expect:
-   * 100-continue} lets a 411 arrive before any byte of the body is written (RFC 9110 §10.1.1).
-   * Returns true if it added {@code Expect}, false if the caller had set one or none was asked.
+   * Returns true if the caller's {@code request} asks for 100 (Continue) itself: it carries {@code
+   * Expect}, or its configuration (the request's own, else the one in {@code context}) enables
+   * expect-continue, for which HttpClient's {@code RequestExpectContinue} adds the field.
    */
-  static boolean firstSend(HttpRequest copy, boolean expectContinue) {
-    copy.removeHeaders(HttpHeaders.TRANSFER_ENCODING);
-    if (expectContinue && !copy.containsHeader(HttpHeaders.EXPECT)) {
-      copy.addHeader(HttpHeaders.EXPECT, HeaderElements.CONTINUE);
-      return true;
+  static boolean callerExpects(HttpRequest request, @Nullable HttpContext context) {
+    if (request.containsHeader(HttpHeaders.EXPECT)) return true;
+    RequestConfig config =
+        request instanceof Configurable ? ((Configurable) request).getConfig() : null;
+    if (config == null && context != null) {
+      config = HttpClientContext.castOrCreate(context).getRequestConfigOrDefault();
     }
-    return false;
+    return config != null && config.isExpectContinueEnabled();
+  }
+
+  /**
+   * Prepares {@code copy} for a send of a body of unknown length: HttpClient sets {@code
+   * Transfer-Encoding} itself (and refuses a request that has one), and {@code Expect:
+   * 100-continue}, added if {@code expect}, lets a 411 arrive before any byte of the body is
+   * written (RFC 9110 §10.1.1).
+   */
+  static void streamed(HttpRequest copy, boolean expect) {
+    copy.removeHeaders(HttpHeaders.TRANSFER_ENCODING);
+    if (expect) copy.addHeader(HttpHeaders.EXPECT, HeaderElements.CONTINUE);
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.lengthguard.httpclient5;
 
-import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpRequest;
@@ -22,7 +21,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>A body streamed past the read-ahead loses the {@code Expect: 100-continue} the guard added
  *       for HTTP/1.1: on h2 a 411 comes on its own stream, with no connection close to race, while
  *       HttpCore's h2 client waits for 100 (Continue) without a timeout, however long a server that
- *       ignores {@code Expect} takes. An {@code Expect} the caller set or configured stays.
+ *       ignores {@code Expect} takes. The producer then tells the exchange that the request went
+ *       without it ({@code Transport.addedExpectContinue}), so that a 417 is never taken for a
+ *       refusal of it. An {@code Expect} the caller set or configured stays.
  * </ul>
  *
  * <p>This class is thread-safe.
@@ -45,12 +46,10 @@ final class Http2Framing implements HttpRequestInterceptor {
       if (!request.containsHeader(HttpHeaders.CONTENT_LENGTH)) {
         request.addHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(body.getContentLength()));
       }
-    } else if (body instanceof StreamedProducer
-        && ((StreamedProducer) body).askedContinue()
-        && !HttpClientContext.castOrCreate(context)
-            .getRequestConfigOrDefault()
-            .isExpectContinueEnabled()) {
+    } else if (body instanceof StreamedProducer && ((StreamedProducer) body).addedExpect()) {
       request.removeHeaders(HttpHeaders.EXPECT);
+      // The exchange must not take a 417 for an answer to an Expect that never went.
+      ((StreamedProducer) body).dropExpect();
     }
   }
 

@@ -58,8 +58,8 @@ import org.jspecify.annotations.Nullable;
  * <p>No I/O reactor thread waits for the guard. The caller's producer is first called on the
  * calling thread, as the I/O reactor would call it, while it has bytes ready: a body that ends
  * there within the read-ahead is sent from that thread. Any other is drained, and spill files and
- * captures written, on the guard's threads. A response other than a 411 to be replaced reaches the
- * caller's consumer as it arrives. Canceling the call's future stops the exchange.
+ * captures written, on the guard's threads. A response other than a 411 or 417 to be replaced
+ * reaches the caller's consumer as it arrives. Canceling the call's future stops the exchange.
  *
  * <p>This class is thread-safe: one instance serves a whole client.
  */
@@ -70,10 +70,10 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
   /** The name of the stand-in that guards a client built without {@link ChainElement#RETRY}. */
   static final String INNER_NAME = NAME + "-without-retry";
 
-  /** The most of a 411's body held while the guard decides whether to resend. */
+  /** The most of a held 411's or 417's body kept while the guard decides whether to send again. */
   static final int MAX_HELD_BYTES = 1024 * 1024;
 
-  /** How long a resend waits for the 411's exchange to end. */
+  /** How long a later send waits for the exchange of the 411 or 417 it replaces to end. */
   private static final long END_WAIT_SECONDS = 30;
 
   private final LengthGuard guard;
@@ -155,7 +155,16 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     // A caller-set Content-Length says the body has a length: HttpClient refuses to send it next to
     // its own framing, and only the frozen bytes can prove the value right before anything is sent.
     if (request.containsHeader(HttpHeaders.CONTENT_LENGTH)) exchange.lengthDeclared();
-    new AsyncTransport(exchange, origin, request, producer, scope, chain, callback).start();
+    new AsyncTransport(
+            exchange,
+            origin,
+            request,
+            Framing.callerExpects(request, scope.clientContext),
+            producer,
+            scope,
+            chain,
+            callback)
+        .start();
   }
 
   @Override
@@ -171,6 +180,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     private final GuardedExchange exchange;
     private final Origin origin;
     private final HttpRequest request;
+    private final boolean callerExpects;
     private final AsyncEntityProducer producer;
     private final AsyncExecChain.Scope scope;
     private final AsyncExecChain chain;
@@ -188,6 +198,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
         GuardedExchange exchange,
         Origin origin,
         HttpRequest request,
+        boolean callerExpects,
         AsyncEntityProducer producer,
         AsyncExecChain.Scope scope,
         AsyncExecChain chain,
@@ -195,6 +206,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       this.exchange = exchange;
       this.origin = origin;
       this.request = request;
+      this.callerExpects = callerExpects;
       this.producer = producer;
       this.scope = scope;
       this.chain = chain;
@@ -220,7 +232,8 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
                 } else if (attempt.forwarded) {
                   completeWhenBoth();
                 } else {
-                  // A 411 handed back: the caller gets it whole once its exchange ended.
+                  // A held 411 or 417 handed back: the caller gets it whole once its exchange
+                  // ended.
                   attempt.end.whenComplete((v, e) -> attempt.replay());
                 }
               });
@@ -242,22 +255,32 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     @Override
     public Attempt send(OutgoingBody body) throws IOException {
       Attempt previous = last;
-      // A resend goes after the 411's exchange ended: the scope's runtime carries one at a time.
+      // A later send (after a 411 or a 417) goes once the previous exchange ended: the scope's
+      // runtime carries one at a time.
       if (previous != null) previous.awaitEnd();
-      Attempt attempt = start(body).awaitHead();
-      StreamedProducer bare = attempt.expectRefused;
-      if (bare == null) return attempt;
-      // A 417 to the guard's own Expect, before any byte of the body: the body goes once more as
-      // the caller's client would have sent it (see start), on a new connection once the 417's
-      // exchange ended.
-      try {
-        discard(attempt);
-        attempt.awaitEnd();
-        return start(bare).awaitHead();
-      } catch (IOException | RuntimeException e) {
-        bare.stop();
-        throw e;
-      }
+      return start(body).awaitHead();
+    }
+
+    /**
+     * Returns true: a server that answers 411 and closes without reading the body can have the 411
+     * lost in HttpCore's flush of a body over about 64 KiB (haproxy). Asked for 100 (Continue), the
+     * server answers before any byte of the body.
+     */
+    @Override
+    public boolean continueBeforeStreaming() {
+      return true;
+    }
+
+    /**
+     * Returns true if the guard added the {@code Expect} that {@code body} asked for and it went:
+     * not where the caller's request asks itself, nor on HTTP/2, where {@link Http2Framing} takes
+     * it off again. Asked after {@link #send} returned, when {@link #last} is that send's.
+     */
+    @Override
+    public boolean addedExpectContinue(OutgoingBody body) {
+      Attempt current = last;
+      StreamedProducer streamed = current == null ? null : current.streamed;
+      return streamed != null && streamed.carries(body) && streamed.sentExpect();
     }
 
     /** The first send of a body frozen in memory: the exchange decides on the reactor's thread. */
@@ -297,21 +320,17 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
                     body.isOneShot(),
                     !scope.route.isSecure());
       } else {
-        // A body streamed past the read-ahead always asks for 100 (Continue) first (RFC 9110
-        // §10.1.1): a server that answers 411 and closes without reading the body (haproxy) does
-        // so before any byte of it is written, where otherwise the write meets the closed
-        // connection and loses the 411. One round trip, only for bodies over the read-ahead. A
-        // server or proxy that refuses Expect answers 417 (RFC 9110 §10.1.1) to a request that
-        // works without it: HttpCore produces no body after a final answer to Expect, so the body
-        // then goes once more without it (send).
-        boolean askedContinue = Framing.firstSend(copy, true);
+        // HttpCore produces no body after a final answer to Expect (RFC 9110 §10.1.1): a 411 or
+        // 417 to it leaves the body unopened.
+        boolean expect = body.expectContinue() && !callerExpects;
+        Framing.streamed(copy, expect);
         sent =
             streamed =
                 new StreamedProducer(
                     body,
                     producer.getContentType(),
                     producer.getContentEncoding(),
-                    askedContinue,
+                    expect,
                     writer::trailers);
       }
       return start(copy, sent, streamed);
@@ -336,18 +355,6 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
               + " with its Content-Length, which carries no trailers (RFC 9112 §7.1.2), and does"
               + " not send it so; declare them in getTrailerNames() and the guard leaves the body"
               + " to HttpClient, chunked with its trailers");
-    }
-
-    /**
-     * Proceeds with a copy of the caller's request and {@code bare}, the streamed body a server
-     * refused to send 100 (Continue) for: without the guard's {@code Expect}, as the caller's
-     * client would have sent it.
-     */
-    private Attempt start(StreamedProducer bare) throws IOException {
-      if (canceled()) throw new InterruptedIOException("canceled");
-      HttpRequest copy = BasicRequestBuilder.copy(request).build();
-      Framing.firstSend(copy, false);
-      return start(copy, bare, bare);
     }
 
     private Attempt start(
@@ -451,8 +458,8 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
 
   /**
    * One send's outcome, as HttpClient reports it on its I/O reactor. A response is passed to the
-   * caller's callback as it arrives, unless it is a 411 to a streamed first send: the exchange
-   * decides on that one, so its head and body are held until then.
+   * caller's callback as it arrives, unless it is a 411 to a streamed send, or a 417 to the guard's
+   * {@code Expect}: the exchange decides on that one, so its head and body are held until then.
    */
   private final class Attempt implements AsyncExecCallback {
     final AsyncTransport transport;
@@ -463,8 +470,6 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     volatile int status = -1;
     volatile boolean forwarded;
     volatile boolean discarded;
-    // The body a 417 to the guard's Expect left unsent, to go again without it.
-    volatile @Nullable StreamedProducer expectRefused;
     // HttpClient's first report of the exchange's end, and the response's own end: either may come
     // first. After a 4xx or 5xx HttpClient reports the end once the request stream ended too, which
     // after a refusal on the head is often before the response's body ended.
@@ -494,14 +499,14 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       this.details = details;
       int code = response.getCode();
       status = code;
-      StreamedProducer bare =
-          code == HttpStatus.SC_EXPECTATION_FAILED && streamed != null
-              ? streamed.withoutContinue()
-              : null;
-      expectRefused = bare;
       // HttpCore stops sending a body once a 4xx or 5xx came (RFC 9112 §9.6 lets it close).
       if (code >= 400 && streamed != null) streamed.stop();
-      if (streamed == null || (code != 411 && bare == null)) {
+      // The exchange may replace a 411 to a streamed send, and a 417 to the guard's Expect.
+      boolean replaceable =
+          streamed != null
+              && (code == 411
+                  || (code == HttpStatus.SC_EXPECTATION_FAILED && streamed.sentExpect()));
+      if (!replaceable) {
         forwarded = true;
         try {
           if (details == null) {
@@ -601,11 +606,11 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
         // Not reached for ExecutionException; past the wait the resend goes on regardless.
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while the 411's exchange ended");
+        throw new InterruptedIOException("interrupted while the refused exchange ended");
       }
     }
 
-    /** Gives the caller the held 411, head and body, then its end. On a thread of the guard's. */
+    /** Gives the caller the held 411 or 417, head and body, then its end. On a guard thread. */
     void replay() {
       HeldBody body = held;
       try {
@@ -626,7 +631,11 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       } else if (body != null && body.overflowed) {
         transport.fail(
             new IOException(
-                "the 411's body passed " + MAX_HELD_BYTES + " bytes; the rest was dropped"));
+                "the held "
+                    + status
+                    + "'s body passed "
+                    + MAX_HELD_BYTES
+                    + " bytes; the rest was dropped"));
       } else {
         transport.complete();
       }
@@ -678,7 +687,9 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
     }
   }
 
-  /** Holds a 411's body, up to {@value #MAX_HELD_BYTES} bytes, while the exchange decides. */
+  /**
+   * Holds a 411's or 417's body, up to {@value #MAX_HELD_BYTES} bytes, while the exchange decides.
+   */
   private static final class HeldBody implements AsyncDataConsumer {
     final List<byte[]> chunks = new ArrayList<>();
     private final Attempt attempt;

@@ -106,6 +106,7 @@ public final class LengthGuardExecHandler implements ExecChainHandler {
     return guard.execute(
         scope.route.getTargetHost(),
         request,
+        scope.clientContext,
         copy -> {
           // PROTOCOL resets the request's headers from the scope's original before an auth retry:
           // that must be a snapshot of the copy, not the caller's headers nor the copy itself.
@@ -117,7 +118,7 @@ public final class LengthGuardExecHandler implements ExecChainHandler {
         },
         response -> {
           // The server refused the request before processing it (RFC 9110 §15.5.12) and may not
-          // have read the body (haproxy closes without reading it): the resend takes a new
+          // have read the body (haproxy closes without reading it): the next send takes a new
           // connection, and this one goes nowhere near the pool.
           scope.execRuntime.discardEndpoint();
           Closer.closeQuietly(response);

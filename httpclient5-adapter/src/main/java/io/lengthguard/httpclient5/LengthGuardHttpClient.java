@@ -64,6 +64,7 @@ public final class LengthGuardHttpClient extends CloseableHttpClient {
           guard.execute(
               origin,
               request,
+              context,
               copy -> delegate.executeOpen(target, copy, context),
               LengthGuardHttpClient::discard,
               () ->
@@ -75,9 +76,9 @@ public final class LengthGuardHttpClient extends CloseableHttpClient {
   }
 
   /**
-   * Closes the 411 and the connection that carried it. The server refused the request before
-   * processing it (RFC 9110 §15.5.12) and may not have read the body (haproxy closes without
-   * reading it), so that connection must not carry the resend.
+   * Closes the 411 (or the 417) that another send replaces, and the connection that carried it. The
+   * server refused the request before processing it (RFC 9110 §15.5.12) and may not have read the
+   * body (haproxy closes without reading it), so that connection must not carry the next send.
    */
   private static void discard(ClassicHttpResponse response) {
     if (response instanceof CloseableHttpResponse) {

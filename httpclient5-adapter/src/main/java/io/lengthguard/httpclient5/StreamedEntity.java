@@ -7,7 +7,6 @@ import java.io.OutputStream;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hc.core5.function.Supplier;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
@@ -23,7 +22,6 @@ final class StreamedEntity implements HttpEntity {
   private final OutgoingBody body;
   private final @Nullable String contentType;
   private final @Nullable String contentEncoding;
-  private final AtomicBoolean opened = new AtomicBoolean();
 
   StreamedEntity(
       OutgoingBody body, @Nullable String contentType, @Nullable String contentEncoding) {
@@ -42,20 +40,13 @@ final class StreamedEntity implements HttpEntity {
     return !body.isOneShot();
   }
 
-  /** Returns true if HttpClient asked for the body's bytes: some may have reached the wire. */
-  boolean opened() {
-    return opened.get();
-  }
-
   @Override
   public InputStream getContent() throws IOException {
-    opened.set(true);
     return body.openStream();
   }
 
   @Override
   public void writeTo(OutputStream out) throws IOException {
-    opened.set(true);
     body.writeTo(out);
   }
 

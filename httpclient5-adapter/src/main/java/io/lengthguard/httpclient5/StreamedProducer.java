@@ -13,24 +13,28 @@ import org.apache.hc.core5.http.nio.DataStreamChannel;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The caller's body of unknown length, streamed by the guard's exchange on its first send through
- * the async client: HttpClient frames it chunked (on HTTP/2, with no length) and sends it once.
+ * The caller's body of unknown length, streamed by the guard's exchange through the async client:
+ * HttpClient frames it chunked (on HTTP/2, with no length) and sends it once.
  *
  * <p>The I/O reactor takes the body straight from the exchange's {@link OutgoingBody.Source} when
  * it can send, and never waits: when the caller has written nothing more yet, the source asks for
- * output again once it has.
+ * output again once it has. The source is opened when HttpCore first asks for bytes, not before: a
+ * body HttpCore never asked for (a final answer to {@code Expect} came first) is still whole, and
+ * the exchange may send it again.
  */
 final class StreamedProducer implements AsyncEntityProducer {
-  private final OutgoingBody.Source source;
+  private final OutgoingBody body;
   private final @Nullable String contentType;
   private final @Nullable String contentEncoding;
-  private final boolean askedContinue;
+  private final boolean addedExpect;
   private final Supplier<@Nullable List<? extends Header>> trailers;
   private volatile @Nullable DataStreamChannel channel;
-  private volatile boolean stopped;
-  // Both are set on the I/O reactor's thread, which alone calls produce() and handleResponse().
-  private volatile boolean produced;
-  private volatile boolean handedOn;
+  private volatile boolean expectDropped;
+
+  // Guarded by this: opened on the I/O reactor's thread, closed by stop() on any.
+  private OutgoingBody.@Nullable Source source;
+  private boolean stopped;
+
   private final Runnable wake =
       () -> {
         DataStreamChannel current = channel;
@@ -38,7 +42,7 @@ final class StreamedProducer implements AsyncEntityProducer {
       };
 
   /**
-   * @param askedContinue whether the guard, not the caller, put {@code Expect: 100-continue} on the
+   * @param addedExpect whether the guard, not the caller, put {@code Expect: 100-continue} on the
    *     request that carries this body
    * @param trailers the trailer fields the caller's producer ended its body with, or null; asked
    *     once the whole body was written
@@ -47,49 +51,53 @@ final class StreamedProducer implements AsyncEntityProducer {
       OutgoingBody body,
       @Nullable String contentType,
       @Nullable String contentEncoding,
-      boolean askedContinue,
+      boolean addedExpect,
       Supplier<@Nullable List<? extends Header>> trailers) {
-    this(body.openSource(), contentType, contentEncoding, askedContinue, trailers);
-  }
-
-  private StreamedProducer(
-      OutgoingBody.Source source,
-      @Nullable String contentType,
-      @Nullable String contentEncoding,
-      boolean askedContinue,
-      Supplier<@Nullable List<? extends Header>> trailers) {
-    this.source = source;
+    this.body = body;
     this.trailers = trailers;
     this.contentType = contentType;
     this.contentEncoding = contentEncoding;
-    this.askedContinue = askedContinue;
+    this.addedExpect = addedExpect;
   }
 
-  /**
-   * Returns a producer of the same body for a send without the guard's {@code Expect}, if HttpCore
-   * never asked this one for a byte (it asks for none after a final answer to {@code Expect}): this
-   * one then gives the body up to it, and stopping it no longer stops the body. Returns null if the
-   * guard did not ask for 100 (Continue), or any of the body may have gone. On the I/O reactor's
-   * thread.
-   */
-  @Nullable StreamedProducer withoutContinue() {
-    if (!askedContinue || produced || handedOn) return null;
-    handedOn = true;
-    return new StreamedProducer(source, contentType, contentEncoding, false, trailers);
+  /** Returns true if this producer writes {@code outgoing}. */
+  boolean carries(OutgoingBody outgoing) {
+    return body == outgoing;
   }
 
-  /** Returns true if the guard, not the caller, asked for 100 (Continue) before this body. */
-  boolean askedContinue() {
-    return askedContinue;
+  /** Returns true if the guard, not the caller, put {@code Expect} on the request. */
+  boolean addedExpect() {
+    return addedExpect;
+  }
+
+  /** Records that the guard's {@code Expect} was taken off the request again (HTTP/2). */
+  void dropExpect() {
+    expectDropped = true;
+  }
+
+  /** Returns true if the request went with the guard's {@code Expect}. */
+  boolean sentExpect() {
+    return addedExpect && !expectDropped;
   }
 
   /**
    * Stops the body: the response came and HttpClient stopped sending, or the exchange failed. The
-   * exchange stops reading the caller's body. Any thread.
+   * exchange stops reading the caller's body, if HttpCore opened it. Any thread.
    */
   void stop() {
-    stopped = true;
-    if (!handedOn) source.close();
+    OutgoingBody.Source opened;
+    synchronized (this) {
+      stopped = true;
+      opened = source;
+    }
+    if (opened != null) opened.close();
+  }
+
+  /** Returns the body's source, opened on the first call; null once stopped. */
+  private synchronized OutgoingBody.@Nullable Source source() {
+    if (stopped) return null;
+    if (source == null) source = body.openSource();
+    return source;
   }
 
   /**
@@ -129,19 +137,24 @@ final class StreamedProducer implements AsyncEntityProducer {
   @Override
   public int available() {
     // HttpCore keeps asking for output while this is positive; at 0 it waits for the source's wake.
-    return stopped || handedOn ? 0 : source.available();
+    // Before it is opened, the body has at least its end to write.
+    OutgoingBody.Source current;
+    synchronized (this) {
+      if (stopped) return 0;
+      current = source;
+    }
+    return current == null ? 1 : current.available();
   }
 
   @Override
   public void produce(DataStreamChannel channel) throws IOException {
     this.channel = channel;
-    if (handedOn) return;
-    produced = true;
     // After a refusal HttpClient may still ask (on HTTP/2): the body stays unended, as HttpCore's
     // own producers leave it when aborted, and the response goes to the caller.
-    if (stopped) return;
+    OutgoingBody.Source current = source();
+    if (current == null) return;
     // The caller's own body failure, or a body the exchange abandoned, fails the send here.
-    if (source.writeTo((b, off, len) -> channel.write(ByteBuffer.wrap(b, off, len)), wake)) {
+    if (current.writeTo((b, off, len) -> channel.write(ByteBuffer.wrap(b, off, len)), wake)) {
       // The caller's producer's trailers end the body as they would have without the guard.
       List<? extends Header> fields = trailers.get();
       if (fields == null) {

@@ -11,6 +11,9 @@ import io.lengthguard.GuardListener;
 import io.lengthguard.Origin;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.HttpRequest;
@@ -109,15 +112,34 @@ class FramingTest {
   }
 
   @Test
-  void firstSendLeavesFramingToHttpClientAndExpectsContinueWhenAsked() {
+  void streamedLeavesFramingToHttpClientAndExpectsContinueWhenAsked() {
     HttpRequest asked = post("Transfer-Encoding", "chunked");
-    Framing.firstSend(asked, true);
+    Framing.streamed(asked, true);
     assertThat(asked.getHeaders()).hasSize(1);
     assertThat(asked.getFirstHeader("Expect").getValue()).isEqualTo("100-continue");
 
     HttpRequest notAsked = new BasicHttpRequest("POST", "/upload");
-    Framing.firstSend(notAsked, false);
+    Framing.streamed(notAsked, false);
     assertThat(notAsked.getHeaders()).isEmpty();
+  }
+
+  @Test
+  void theCallerExpectsContinueByItsFieldOrItsConfiguration() {
+    RequestConfig expecting = RequestConfig.custom().setExpectContinueEnabled(true).build();
+    assertThat(Framing.callerExpects(post("Expect", "100-continue"), null)).isTrue();
+    assertThat(Framing.callerExpects(new BasicHttpRequest("POST", "/upload"), null)).isFalse();
+
+    HttpPost configured = new HttpPost("/upload");
+    configured.setConfig(expecting);
+    assertThat(Framing.callerExpects(configured, null)).isTrue();
+
+    HttpClientContext context = HttpClientContext.create();
+    context.setRequestConfig(expecting);
+    assertThat(Framing.callerExpects(new BasicHttpRequest("POST", "/upload"), context)).isTrue();
+    assertThat(
+            Framing.callerExpects(
+                new BasicHttpRequest("POST", "/upload"), HttpClientContext.create()))
+        .isFalse();
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lengthguard.GuardPolicy;
 import io.lengthguard.testing.Payloads;
+import io.lengthguard.testing.RawOrigin;
 import io.lengthguard.testing.RecordingListener;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

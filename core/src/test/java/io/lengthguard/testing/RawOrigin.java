@@ -1,4 +1,4 @@
-package io.lengthguard.httpclient5;
+package io.lengthguard.testing;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
@@ -23,16 +23,16 @@ import org.jspecify.annotations.Nullable;
  * to, and records a chunked body's trailer fields. One request per connection, each answered 200
  * with {@code Connection: close} once its body was read.
  */
-final class RawOrigin implements AutoCloseable {
+public final class RawOrigin implements AutoCloseable {
   /** A request as it arrived: its head's fields, the decoded body and any trailer fields. */
-  record Received(
+  public record Received(
       List<String> fields,
       boolean chunked,
       @Nullable String expect,
       byte[] body,
       List<String> trailers) {
     /** Returns the value of the first field named {@code name}, or null. */
-    @Nullable String field(String name) {
+    public @Nullable String field(String name) {
       return RawOrigin.field(fields, name);
     }
   }
@@ -50,7 +50,7 @@ final class RawOrigin implements AutoCloseable {
    * Starts an origin; with {@code refuseExpect} it answers any request carrying {@code Expect} with
    * 417 and closes, reading nothing of the body, as some servers and proxies do.
    */
-  static RawOrigin start(boolean refuseExpect) throws IOException {
+  public static RawOrigin start(boolean refuseExpect) throws IOException {
     RawOrigin origin =
         new RawOrigin(new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")), refuseExpect);
     Thread thread = new Thread(origin::serve, "raw-origin");
@@ -59,12 +59,13 @@ final class RawOrigin implements AutoCloseable {
     return origin;
   }
 
-  URI uri() {
+  /** Returns the URI of {@code /upload} on this origin. */
+  public URI uri() {
     return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/upload");
   }
 
   /** Returns every request that arrived, oldest first. */
-  List<Received> received() {
+  public List<Received> received() {
     return new ArrayList<>(received);
   }
 
