@@ -118,11 +118,11 @@ public final class OutgoingBody {
   }
 
   /**
-   * Returns true if the exchange may answer a 411 to this send with a resend, so that the caller
-   * never sees that 411: true for a streamed body's sends (the first, and the one without {@code
-   * Expect} after a 417), the only sends a resend replaces. A
+   * Returns true if the exchange may replace this send's answer with another send, so that the
+   * caller never sees it: true for a streamed body's sends, whose 411 is resent from the guard's
+   * copy and whose 417 to the transport's own {@code Expect} is followed by the send without it. A
    * client that hands a response's body to the caller's code as it arrives (java.net.http's body
-   * handler) must then hold it unread until {@link GuardedExchange#execute} returns that response,
+   * handler) must then hold its body unread until {@link GuardedExchange#execute} returns it,
    * and drop it if the exchange {@linkplain Transport#discard discards} it. Any other send's
    * response is the caller's as it comes.
    */

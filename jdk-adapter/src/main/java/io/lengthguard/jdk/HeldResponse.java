@@ -8,13 +8,13 @@ import java.util.concurrent.Flow;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A 411 to a streamed first send, its body held unread until the exchange decides: {@link #drop}ped
- * when a resend replaces it, {@link #deliver}ed to the caller's body handler when the caller gets
- * it. The bare client never runs the caller's handler on a response it does not return, and neither
- * does the guard: a consumer, a line subscriber or a file appended to sees only the response the
- * call returns. The body is held as the client's own {@code BodySubscribers.ofPublisher()}: nothing
- * is read from the connection until it is delivered, so there is no copy and no cap. Its {@link
- * #body()} is null; the caller never sees this object.
+ * A 411 to a streamed send, or a 417 to the guard's {@code Expect}, its body held unread until the
+ * exchange decides: {@link #drop}ped when another send replaces it, {@link #deliver}ed to the
+ * caller's body handler when the caller gets it. The bare client never runs the caller's handler on
+ * a response it does not return, and neither does the guard: a consumer, a line subscriber or a
+ * file appended to sees only the response the call returns. The body is held as the client's own
+ * {@code BodySubscribers.ofPublisher()}: nothing is read from the connection until it is delivered,
+ * so there is no copy and no cap. Its {@link #body()} is null; the caller never sees this object.
  */
 final class HeldResponse<T> extends ForwardingResponse<T> {
   private final HttpResponse.ResponseInfo info;
@@ -29,7 +29,7 @@ final class HeldResponse<T> extends ForwardingResponse<T> {
     this.body = body;
   }
 
-  /** Releases the held body unread: the 411 a resend replaces, or one nobody takes. */
+  /** Releases the held body unread: the response another send replaces, or one nobody takes. */
   void drop() {
     body.subscribe(new JdkTransport.Canceling());
   }
@@ -70,26 +70,33 @@ final class HeldResponse<T> extends ForwardingResponse<T> {
   }
 
   /**
-   * Returns a handler that holds the body of a 411 and hands any other response to {@code handler},
-   * as the client would: for a send whose 411 a resend may replace.
+   * Returns a handler that holds the body of a 411 (and of a 417, if {@code holds417}) and hands
+   * any other response to {@code handler}, as the client would: for a streamed send, whose 411 a
+   * resend may replace, and whose 417 to the guard's {@code Expect} a send without it may.
    */
-  static <T> Holder<T> holder(HttpResponse.BodyHandler<T> handler) {
-    return new Holder<>(handler);
+  static <T> Holder<T> holder(HttpResponse.BodyHandler<T> handler, boolean holds417) {
+    return new Holder<>(handler, holds417);
   }
 
-  /** A body handler for one send: a 411's body is held, any other goes to the caller's handler. */
+  /** A body handler for one send: a held status's body is kept, any other goes to the handler. */
   static final class Holder<T> implements HttpResponse.BodyHandler<T> {
     private final HttpResponse.BodyHandler<T> handler;
+    private final boolean holds417;
     private volatile HttpResponse.@Nullable ResponseInfo info;
     private volatile Flow.@Nullable Publisher<List<ByteBuffer>> held;
 
-    private Holder(HttpResponse.BodyHandler<T> handler) {
+    private Holder(HttpResponse.BodyHandler<T> handler, boolean holds417) {
       this.handler = handler;
+      this.holds417 = holds417;
+    }
+
+    private boolean holds(int status) {
+      return status == 411 || (status == 417 && holds417);
     }
 
     @Override
     public HttpResponse.BodySubscriber<T> apply(HttpResponse.ResponseInfo responseInfo) {
-      if (responseInfo.statusCode() != 411) return handler.apply(responseInfo);
+      if (!holds(responseInfo.statusCode())) return handler.apply(responseInfo);
       info = responseInfo;
       // The publisher is the body once the client subscribed it, before the response is returned.
       return HttpResponse.BodySubscribers.mapping(
@@ -100,11 +107,11 @@ final class HeldResponse<T> extends ForwardingResponse<T> {
           });
     }
 
-    /** Returns {@code response} as the client returned it, or held if it is a 411 this held. */
+    /** Returns {@code response} as the client returned it, or held if it is one this held. */
     HttpResponse<T> held(HttpResponse<T> response) {
       HttpResponse.ResponseInfo heldInfo = info;
       Flow.Publisher<List<ByteBuffer>> heldBody = held;
-      if (heldInfo == null || heldBody == null || response.statusCode() != 411) return response;
+      if (heldInfo == null || heldBody == null || !holds(response.statusCode())) return response;
       return new HeldResponse<>(response, heldInfo, heldBody);
     }
   }

@@ -78,8 +78,10 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
   @Override
   public HttpResponse<T> send(OutgoingBody body) throws IOException {
     HttpRequest copy = copyOf(request, body);
-    // A response the exchange may replace waits for its verdict, out of the caller's handler.
-    HeldResponse.Holder<T> holder = body.mayBeReplaced() ? HeldResponse.holder(handler) : null;
+    // A response the exchange may replace (a 411, a 417 to the guard's own Expect) waits for its
+    // verdict, out of the caller's handler. Every other response goes to the handler at once.
+    HeldResponse.Holder<T> holder =
+        body.mayBeReplaced() ? HeldResponse.holder(handler, addedExpectContinue(body)) : null;
     HttpResponse.BodyHandler<T> sendHandler = holder != null ? holder : handler;
     if (!async) {
       try {
@@ -172,12 +174,31 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
         HttpRequest.newBuilder(request, (name, value) -> true).method(request.method(), publisher);
     // RFC 9110 §10.1.1: a server that wants a length answers 411 instead of 100 (Continue), before
     // any byte of the body is written. Expect is a restricted header: the builder sets it.
-    if (body.expectContinue() && ADDS_EXPECT_CONTINUE) builder.expectContinue(true);
+    if (addsExpect(request, body)) builder.expectContinue(true);
     String digest = body.contentDigest();
     if (digest != null && request.headers().firstValue(CONTENT_DIGEST).isEmpty()) {
       builder.header(CONTENT_DIGEST, digest);
     }
     return builder.build();
+  }
+
+  /**
+   * Returns true if the copy of {@code request} that carries {@code body} asks for 100 (Continue)
+   * for the guard: the body asks, the caller did not ({@code expectContinue(true)}), and this Java
+   * sends it ({@link #ADDS_EXPECT_CONTINUE}).
+   */
+  private static boolean addsExpect(HttpRequest request, OutgoingBody body) {
+    return body.expectContinue() && ADDS_EXPECT_CONTINUE && !request.expectContinue();
+  }
+
+  /**
+   * Returns true if the request that carried {@code body} asked for 100 (Continue) for the guard,
+   * not the caller. The client writes no body after a final answer to it ({@code
+   * Exchange.expectContinue}), so a 417 to it leaves the body unopened.
+   */
+  @Override
+  public boolean addedExpectContinue(OutgoingBody body) {
+    return addsExpect(request, body);
   }
 
   /** Returns the origin of the URI that answered, where the client followed a redirect away. */
@@ -193,11 +214,11 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
   }
 
   /**
-   * Releases a response the caller will not get. A held 411 (the one a resend replaces) is canceled
-   * unread: the caller's handler never saw it. For any other (a call canceled, a body that failed),
-   * a body handler that read the body to its end (a string, a byte array, a discarding one) left
-   * nothing to release; a stream, a {@code Stream} of lines or a publisher of the body is closed or
-   * canceled, so the client closes or frees its connection.
+   * Releases a response the caller will not get. A held 411 or 417 (the one another send replaces)
+   * is canceled unread: the caller's handler never saw it. For any other (a call canceled, a body
+   * that failed), a body handler that read the body to its end (a string, a byte array, a
+   * discarding one) left nothing to release; a stream, a {@code Stream} of lines or a publisher of
+   * the body is closed or canceled, so the client closes or frees its connection.
    */
   @Override
   public void discard(HttpResponse<T> response) {

@@ -11,6 +11,7 @@ import io.lengthguard.GuardPolicy;
 import io.lengthguard.Origin;
 import io.lengthguard.testing.GuardThreads;
 import io.lengthguard.testing.Payloads;
+import io.lengthguard.testing.RawOrigin;
 import io.lengthguard.testing.RecordingListener;
 import io.lengthguard.testing.StrictOrigin;
 import io.lengthguard.testing.Wire;
@@ -45,6 +46,7 @@ import mockwebserver3.QueueDispatcher;
 import mockwebserver3.RecordedRequest;
 import okhttp3.Protocol;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -370,6 +372,74 @@ class LengthGuardHttpClientTest {
     Wire.assertExactLength(second, payload);
     assertThat(second.getHeaders().get("Expect")).isNull();
     assertThat(listener.events()).containsExactlyElementsOf(resentAfter411(KIB));
+  }
+
+  @Test
+  void a417ToTheGuardsExpectSendsTheBodyOnceMoreWithoutItAndTeachesTheOrigin() throws Exception {
+    boolean expects = Runtime.version().feature() >= 21;
+    try (RawOrigin refusing = RawOrigin.start(true)) {
+      HttpClient client = expectingContinue();
+      byte[] payload = Payloads.bytes(256 * KIB);
+
+      HttpResponse<String> response =
+          client.send(
+              postTo(refusing, body("Flow.Publisher", payload), false),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("received " + payload.length);
+      List<RawOrigin.Received> received = refusing.received();
+      // Java 17's client hangs on a final status to Expect: the guard leaves it out there, and the
+      // origin gets the body at once.
+      assertThat(received).hasSize(expects ? 2 : 1);
+      if (expects) Wire.assertAskedContinue(received.get(0));
+      Wire.assertChunkedWithoutExpect(received.get(received.size() - 1), payload);
+
+      // The origin is remembered: the next body goes without Expect, once.
+      HttpResponse<String> next =
+          client.send(
+              postTo(refusing, body("ofInputStream", payload), false),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertThat(next.statusCode()).isEqualTo(200);
+      List<RawOrigin.Received> all = refusing.received();
+      assertThat(all).hasSize(received.size() + 1);
+      Wire.assertChunkedWithoutExpect(all.get(all.size() - 1), payload);
+    }
+  }
+
+  @Test
+  void a417ToTheCallersOwnExpectReachesTheCallerFromJava21On() throws Exception {
+    // Java 17's client hangs on a final status to the caller's own Expect, with or without the
+    // guard.
+    Assumptions.assumeTrue(Runtime.version().feature() >= 21);
+    try (RawOrigin refusing = RawOrigin.start(true)) {
+      byte[] payload = Payloads.bytes(256 * KIB);
+
+      HttpResponse<String> response =
+          expectingContinue()
+              .send(
+                  postTo(refusing, body("Flow.Publisher", payload), true),
+                  HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).isEqualTo(417);
+      assertThat(refusing.received()).hasSize(1);
+    }
+  }
+
+  /** Returns a client whose guard streams every body and asks for 100 (Continue) first. */
+  private HttpClient expectingContinue() {
+    return guarded(
+        policyBuilder(GuardMode.RETRY_ON_411).prebufferBytes(0).expectContinue(true).build());
+  }
+
+  private static HttpRequest postTo(
+      RawOrigin origin, HttpRequest.BodyPublisher body, boolean expectContinue) {
+    return HttpRequest.newBuilder(origin.uri())
+        .POST(body)
+        .expectContinue(expectContinue)
+        .timeout(Duration.ofSeconds(60))
+        .build();
   }
 
   @Test

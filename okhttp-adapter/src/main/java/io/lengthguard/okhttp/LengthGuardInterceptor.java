@@ -191,9 +191,7 @@ public final class LengthGuardInterceptor implements Interceptor {
       }
       // RFC 9110 §10.1.1: a server that wants a length answers 411 instead of 100 (Continue), so
       // no byte of the body is written.
-      if (outgoing.expectContinue() && request.header(EXPECT) == null) {
-        builder.header(EXPECT, "100-continue");
-      }
+      if (addedExpectContinue(outgoing)) builder.header(EXPECT, "100-continue");
       String digest = outgoing.contentDigest();
       if (digest != null && request.header(CONTENT_DIGEST) == null) {
         builder.header(CONTENT_DIGEST, digest);
@@ -209,6 +207,16 @@ public final class LengthGuardInterceptor implements Interceptor {
     @Override
     public void discard(Response response) {
       response.close();
+    }
+
+    /**
+     * Returns true if {@code outgoing} asked for 100 (Continue) and the caller set no {@code
+     * Expect} of its own: {@link #send} added it. OkHttp writes no body after a final answer to it
+     * (CallServerInterceptor), and sends the field as it is on HTTP/2 too.
+     */
+    @Override
+    public boolean addedExpectContinue(OutgoingBody outgoing) {
+      return outgoing.expectContinue() && request.header(EXPECT) == null;
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.lengthguard.GuardPolicy;
 import io.lengthguard.LengthGuard;
 import io.lengthguard.Origin;
 import io.lengthguard.testing.Payloads;
+import io.lengthguard.testing.RawOrigin;
 import io.lengthguard.testing.RecordingListener;
 import io.lengthguard.testing.StrictOrigin;
 import io.lengthguard.testing.Wire;
@@ -561,6 +562,61 @@ class LengthGuardInterceptorTest {
     assertThat(resent.getHeaders().get("Expect")).isNull();
     assertThat(server.getRequestCount()).isEqualTo(2);
     assertThat(body.writes()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void a417ToTheGuardsExpectSendsTheBodyOnceMoreWithoutItAndTeachesTheOrigin(boolean oneShot)
+      throws Exception {
+    try (RawOrigin refusing = RawOrigin.start(true)) {
+      OkHttpClient client =
+          client(policy(GuardMode.RETRY_ON_411).newBuilder().expectContinue(true).build());
+      byte[] payload = Payloads.bytes(256 * 1024);
+      UnknownLengthBody body =
+          oneShot ? UnknownLengthBody.oneShot(payload) : UnknownLengthBody.replayable(payload);
+      Request request = new Request.Builder().url(refusing.uri().toString()).post(body).build();
+
+      try (Response response = client.newCall(request).execute()) {
+        assertThat(response.code()).isEqualTo(200);
+        assertThat(response.body().string()).isEqualTo("received " + payload.length);
+      }
+      List<RawOrigin.Received> received = refusing.received();
+      assertThat(received).hasSize(2);
+      Wire.assertAskedContinue(received.get(0));
+      Wire.assertChunkedWithoutExpect(received.get(1), payload);
+      assertThat(body.writes()).isEqualTo(1);
+
+      // The origin is remembered: the next body goes without Expect, once.
+      try (Response response =
+          client
+              .newCall(request.newBuilder().post(UnknownLengthBody.oneShot(payload)).build())
+              .execute()) {
+        assertThat(response.code()).isEqualTo(200);
+      }
+      received = refusing.received();
+      assertThat(received).hasSize(3);
+      Wire.assertChunkedWithoutExpect(received.get(2), payload);
+    }
+  }
+
+  @Test
+  void a417ToTheCallersOwnExpectReachesTheCaller() throws Exception {
+    try (RawOrigin refusing = RawOrigin.start(true)) {
+      OkHttpClient client =
+          client(policy(GuardMode.RETRY_ON_411).newBuilder().expectContinue(true).build());
+      byte[] payload = Payloads.bytes(256 * 1024);
+      Request request =
+          new Request.Builder()
+              .url(refusing.uri().toString())
+              .header("Expect", "100-continue")
+              .post(UnknownLengthBody.oneShot(payload))
+              .build();
+
+      try (Response response = client.newCall(request).execute()) {
+        assertThat(response.code()).isEqualTo(417);
+      }
+      assertThat(refusing.received()).hasSize(1);
+    }
   }
 
   @Test

@@ -16,6 +16,7 @@ import org.springframework.http.StreamingHttpOutputMessage;
 import org.springframework.http.client.ClientHttpRequest;
 import org.springframework.http.client.ClientHttpRequestFactory;
 import org.springframework.http.client.ClientHttpResponse;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.util.FastByteArrayOutputStream;
 
 /**
@@ -152,9 +153,9 @@ final class GuardedClientHttpRequest implements ClientHttpRequest, StreamingHttp
     @Override
     public Sent send(OutgoingBody outgoing) throws IOException {
       ClientHttpRequest request = factory.createRequest(uri, method);
-      // Spring's JDK request drops Connection and Expect itself (its disallowed headers), and
-      // HttpClient 5's classic client, the one HttpComponents factory, speaks HTTP/1.1 only.
-      SpringFraming.copyForSend(headers, request.getHeaders(), outgoing, true, true);
+      // Spring's JDK request drops Connection itself (a disallowed header), and HttpClient 5's
+      // classic client, the one HttpComponents factory, speaks HTTP/1.1 only.
+      SpringFraming.copyForSend(headers, request.getHeaders(), outgoing, true, takesExpect());
       request.getAttributes().putAll(attributes);
       writeBody(request, new OutgoingSpringBody(outgoing));
       ClientHttpResponse response = request.execute();
@@ -169,6 +170,16 @@ final class GuardedClientHttpRequest implements ClientHttpRequest, StreamingHttp
     @Override
     public int status(Sent sent) {
       return sent.status;
+    }
+
+    @Override
+    public boolean addedExpectContinue(OutgoingBody outgoing) {
+      return SpringFraming.addsExpect(headers, outgoing, takesExpect());
+    }
+
+    /** Returns false for Spring's JDK request, which drops {@code Expect} (a disallowed header). */
+    private boolean takesExpect() {
+      return !(factory instanceof JdkClientHttpRequestFactory);
     }
 
     @Override

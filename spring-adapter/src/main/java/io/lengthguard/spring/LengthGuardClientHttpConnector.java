@@ -272,6 +272,11 @@ public final class LengthGuardClientHttpConnector implements ClientHttpConnector
     }
 
     @Override
+    public boolean addedExpectContinue(OutgoingBody outgoing) {
+      return SpringFraming.addsExpect(captured.getHeaders(), outgoing, expect);
+    }
+
+    @Override
     public void discard(Sent sent) {
       release(sent.response);
     }

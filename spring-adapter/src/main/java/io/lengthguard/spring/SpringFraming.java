@@ -63,11 +63,19 @@ final class SpringFraming {
       to.set(CONNECTION, "close");
     }
     // RFC 9110 §10.1.1: a server that wants a length answers 411 instead of 100 (Continue).
-    if (expect && body.expectContinue() && from.getFirst(EXPECT) == null) {
-      to.set(EXPECT, "100-continue");
-    }
+    if (addsExpect(from, body, expect)) to.set(EXPECT, "100-continue");
     String digest = body.contentDigest();
     if (digest != null && from.getFirst(CONTENT_DIGEST) == null) to.set(CONTENT_DIGEST, digest);
+  }
+
+  /**
+   * Returns true if a request copied from the caller's fields {@code from} to carry {@code body}
+   * gets the guard's {@code Expect: 100-continue}: the body asks, the client takes the field
+   * ({@code expect}), and the caller set none of its own. What {@code
+   * Transport.addedExpectContinue} says.
+   */
+  static boolean addsExpect(HttpHeaders from, OutgoingBody body, boolean expect) {
+    return expect && body.expectContinue() && from.getFirst(EXPECT) == null;
   }
 
   /** Copies every field of {@code from} to {@code to}, as the caller set them. */
