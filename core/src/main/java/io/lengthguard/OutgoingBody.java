@@ -122,9 +122,9 @@ public final class OutgoingBody {
    * caller never sees it: true for a streamed body's sends, whose 411 is resent from the guard's
    * copy and whose 417 to the transport's own {@code Expect} is followed by the send without it. A
    * client that hands a response's body to the caller's code as it arrives (java.net.http's body
-   * handler) must then hold its body unread until {@link GuardedExchange#execute} returns it,
-   * and drop it if the exchange {@linkplain Transport#discard discards} it. Any other send's
-   * response is the caller's as it comes.
+   * handler) must then hold its body unread until {@link GuardedExchange#execute} returns it, and
+   * drop it if the exchange {@linkplain Transport#discard discards} it. Any other send's response
+   * is the caller's as it comes.
    */
   public boolean mayBeReplaced() {
     return pipe != null;
