@@ -46,7 +46,6 @@ import mockwebserver3.QueueDispatcher;
 import mockwebserver3.RecordedRequest;
 import okhttp3.Protocol;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -405,25 +404,6 @@ class LengthGuardHttpClientTest {
       List<RawOrigin.Received> all = refusing.received();
       assertThat(all).hasSize(received.size() + 1);
       Wire.assertChunkedWithoutExpect(all.get(all.size() - 1), payload);
-    }
-  }
-
-  @Test
-  void a417ToTheCallersOwnExpectReachesTheCallerFromJava21On() throws Exception {
-    // Java 17's client hangs on a final status to the caller's own Expect, with or without the
-    // guard.
-    Assumptions.assumeTrue(Runtime.version().feature() >= 21);
-    try (RawOrigin refusing = RawOrigin.start(true)) {
-      byte[] payload = Payloads.bytes(256 * KIB);
-
-      HttpResponse<String> response =
-          expectingContinue()
-              .send(
-                  postTo(refusing, body("Flow.Publisher", payload), true),
-                  HttpResponse.BodyHandlers.ofString());
-
-      assertThat(response.statusCode()).isEqualTo(417);
-      assertThat(refusing.received()).hasSize(1);
     }
   }
 
