@@ -235,7 +235,8 @@ record Verdict(
                 + "), so expectContinue(true) would only add a wait."
             : null;
       case REFUSED:
-        return "It refuses Expect: 100-continue with 417: keep expectContinue(false).";
+        return "It refuses Expect: 100-continue with 417: keep expectContinue(false). With it,"
+            + " the guard sends the body once more without Expect and remembers the origin.";
       case FAILED:
         return "A chunked body with Expect: 100-continue got no response: keep"
             + " expectContinue(false).";

@@ -193,7 +193,9 @@ class VerdictTest {
 
     assertThat(verdict.expect()).isEqualTo(Verdict.Expect.REFUSED);
     assertThat(verdict.advice())
-        .contains("It refuses Expect: 100-continue with 417: keep expectContinue(false).");
+        .contains(
+            "It refuses Expect: 100-continue with 417: keep expectContinue(false). With it, the"
+                + " guard sends the body once more without Expect and remembers the origin.");
   }
 
   @Test
