@@ -461,14 +461,15 @@ public final class GuardedExchange {
 
   /** Learns from the answer to a body sent with its exact length. */
   private <R> void frozenAnswered(Transport<R> transport, R response) {
-    boolean multiplexed = transport.multiplexed(response);
+    Boolean multiplexed = transport.multiplexed(response);
     // RFC 9110 §15.5.12: a 411 to an exact Content-Length cannot be fixed by sending it again.
     boolean refused = transport.status(response) == 411;
-    // Most answers teach nothing here (HTTP/1.1, and no origin remembered otherwise): the
-    // transport is not asked which origin sent them.
-    if (!refused && !multiplexed && !guard.remembersMultiplexed()) return;
+    // Most answers teach nothing here (HTTP/1.1 with no origin remembered, or a client that does
+    // not say): the transport is not asked which origin sent them.
+    boolean teaches = multiplexed != null && (multiplexed || guard.remembersMultiplexed());
+    if (!refused && !teaches) return;
     Origin answered = answeredBy(transport, response);
-    guard.answered(answered, multiplexed);
+    if (teaches) guard.answered(answered, multiplexed);
     if (refused) guard.lengthRefused(answered);
   }
 
@@ -629,7 +630,8 @@ public final class GuardedExchange {
    */
   private <R> Origin heardFrom(Transport<R> transport, R response) {
     Origin answered = answeredBy(transport, response);
-    guard.answered(answered, transport.multiplexed(response));
+    Boolean multiplexed = transport.multiplexed(response);
+    if (multiplexed != null) guard.answered(answered, multiplexed);
     return answered;
   }
 

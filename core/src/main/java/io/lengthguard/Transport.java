@@ -100,15 +100,17 @@ public interface Transport<R> {
   }
 
   /**
-   * Returns true if {@code response} came over a protocol that carries many exchanges on one
-   * connection (HTTP/2, HTTP/3), where a connection of its own is neither needed nor cheap. The
-   * exchange remembers it for the origin that answered, and a later streamed body to that origin
-   * asks for no connection of its own ({@link OutgoingBody#ownConnection()}); an answer that says
-   * false forgets it. The default returns false: for a client whose responses do not say, its
-   * streamed bodies always ask.
+   * Returns {@code TRUE} if {@code response} came over a protocol that carries many exchanges on
+   * one connection (HTTP/2, HTTP/3), where a connection of its own is neither needed nor cheap,
+   * {@code FALSE} if it came over one that does not (HTTP/1.x), or null if the client does not say.
+   * The exchange remembers {@code TRUE} for the origin that answered, and a later streamed body to
+   * that origin asks for no connection of its own ({@link OutgoingBody#ownConnection()}); {@code
+   * FALSE} forgets it; null teaches nothing, so that a client that cannot tell never undoes what
+   * another sharing the guard learned. The default returns null: such a client's streamed bodies
+   * ask for a connection of their own unless another client taught otherwise.
    */
-  default boolean multiplexed(R response) {
-    return false;
+  default @Nullable Boolean multiplexed(R response) {
+    return null;
   }
 
   /**

@@ -257,6 +257,32 @@ class GuardedExchangeTest {
   }
 
   @Test
+  void aClientThatDoesNotSayItsProtocolLeavesWhatAnotherLearned() throws Exception {
+    LengthGuard guard = LengthGuard.create(policy().build());
+    small(guard, ORIGIN, true); // an OkHttp client sharing the guard, over HTTP/2
+    Script silent =
+        new Script() {
+          @Override
+          public @Nullable Boolean multiplexed(Reply response) {
+            return null; // the default: a client whose responses do not name their protocol
+          }
+        }.answer(200);
+
+    sendOnce(guard, ORIGIN, Payloads.bytes(KIB), silent);
+    Script silentStream =
+        new Script() {
+          @Override
+          public @Nullable Boolean multiplexed(Reply response) {
+            return null;
+          }
+        }.answer(200);
+    Sent streamedSilently = sendOnce(guard, ORIGIN, Payloads.bytes(20 * KIB), silentStream);
+
+    assertThat(streamedSilently.ownConnection).isFalse(); // learned from the other client
+    assertThat(streamed(guard, ORIGIN, true).ownConnection).isFalse(); // and still remembered
+  }
+
+  @Test
   void aMultiplexedOriginIsLearnedForTheOriginThatAnswered() throws Exception {
     LengthGuard guard = LengthGuard.create(policy().build());
     Origin redirected = Origin.of("https", "h2.example", 443);
@@ -290,7 +316,7 @@ class GuardedExchangeTest {
     Script transport =
         new Script() {
           @Override
-          public boolean multiplexed(Reply response) {
+          public Boolean multiplexed(Reply response) {
             return response.index == 1; // the resend's answer only
           }
         }.answer(411).answer(200);
@@ -1472,7 +1498,6 @@ class GuardedExchangeTest {
         "recovered " + ORIGIN + " 200");
   }
 
-  /** Runs {@code body} through executeAsync to a 200 and returns what the one send carried. */
   /** Sends a body within the read-ahead, answered over HTTP/2 if {@code multiplexed}. */
   private static Sent small(LengthGuard guard, Origin origin, boolean multiplexed)
       throws IOException {
@@ -1495,6 +1520,7 @@ class GuardedExchangeTest {
     return transport.sent.get(0);
   }
 
+  /** Runs {@code body} through executeAsync to a 200 and returns what the one send carried. */
   private static Sent sendAsync(LengthGuard guard, BodyWriter body, ThreadScript transport)
       throws Exception {
     transport.answer(200);
@@ -1770,7 +1796,7 @@ class GuardedExchangeTest {
     }
 
     @Override
-    public boolean multiplexed(Reply response) {
+    public Boolean multiplexed(Reply response) {
       return multiplexed;
     }
 

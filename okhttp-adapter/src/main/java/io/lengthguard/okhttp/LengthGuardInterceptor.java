@@ -233,7 +233,7 @@ public final class LengthGuardInterceptor implements Interceptor {
     }
 
     @Override
-    public boolean multiplexed(Response response) {
+    public Boolean multiplexed(Response response) {
       Protocol protocol = response.protocol();
       return protocol == Protocol.HTTP_2
           || protocol == Protocol.H2_PRIOR_KNOWLEDGE
