@@ -1047,6 +1047,7 @@ public final class GuardedExchange {
       Object response = t.send(outgoing);
       if (t.status(response) != 417
           || canceled
+          || t.canceled()
           || !outgoing.expectContinue()
           || !t.addedExpectContinue(outgoing)
           // Last: once taken back, no write of the client's gets a byte of the body.

@@ -362,6 +362,8 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
         throws IOException {
       Attempt attempt = new Attempt(this, streamed);
       last = attempt;
+      // A cancel after start's check, before last was set, canceled the attempt before this one.
+      if (canceled()) throw new InterruptedIOException("canceled");
       try {
         proceed(copy, sent, attempt);
       } catch (HttpException e) {

@@ -21,9 +21,10 @@ import org.jspecify.annotations.Nullable;
  * Sends the exchange's bodies through the wrapped client, each in a copy of the caller's request
  * that keeps its every header, timeout, version and expect-continue setting, with the caller's body
  * handler (and push promise handler). The body of a 411 to a streamed send, which a resend may
- * replace, is held from the caller's handler ({@link HeldResponse}): {@link #discard} drops it, and
- * {@link #deliver} hands it to the handler where the caller gets that 411. A send made for {@code
- * send} uses the client's blocking {@code send}; one made for {@code sendAsync} uses its {@code
+ * replace, or of a 417 to the guard's own {@code Expect}, which the send without it may replace, is
+ * held from the caller's handler ({@link HeldResponse}): {@link #discard} drops it, and {@link
+ * #deliver} hands it to the handler where the caller gets that answer. A send made for {@code send}
+ * uses the client's blocking {@code send}; one made for {@code sendAsync} uses its {@code
  * sendAsync}, and canceling the caller's future cancels the client's. A body frozen before the
  * first send goes with {@link #sendAsync}, which no thread waits on; a streamed body and a resend
  * wait on the guard's thread.
@@ -77,6 +78,7 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
 
   @Override
   public HttpResponse<T> send(OutgoingBody body) throws IOException {
+    if (canceled) throw new InterruptedIOException("canceled");
     HttpRequest copy = copyOf(request, body);
     // A response the exchange may replace (a 411, a 417 to the guard's own Expect) waits for its
     // verdict, out of the caller's handler. Every other response goes to the handler at once.
@@ -137,7 +139,7 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
   }
 
   /**
-   * Returns the response the caller gets from the one the exchange returned: a held 411's body
+   * Returns the response the caller gets from the one the exchange returned: a held answer's body
    * delivered to the caller's handler, complete once that body is, as the client's {@code
    * sendAsync} completes; any other response as it is.
    */
@@ -246,8 +248,10 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
   }
 
   /**
-   * Cancels the client's send in flight and any later one: the guard also stops reading the
-   * caller's body, as {@link #canceled()} then says.
+   * Cancels the client's send in flight, for a call made with {@code sendAsync}, and fails any
+   * later send: the guard also stops reading the caller's body, as {@link #canceled()} then says. A
+   * call made with {@code send} sends with the client's {@code send}, which stops only for its
+   * thread's interrupt, as without the guard.
    */
   @Override
   public void cancel() {
