@@ -81,19 +81,28 @@ public final class GuardPolicy {
     return buffering;
   }
 
-  /** Returns how many origins {@link GuardMode#ADAPTIVE} remembers at most. */
+  /**
+   * Returns how many origins each of the guard's memories holds at most: those that want a length
+   * ({@link GuardMode#ADAPTIVE}), and, in every mode, those that refused {@code Expect} and those
+   * that answer over HTTP/2 or HTTP/3.
+   */
   public int maxOrigins() {
     return maxOrigins;
   }
 
-  /** Returns how long {@link GuardMode#ADAPTIVE} remembers that an origin wants a length. */
+  /**
+   * Returns how long the guard remembers that an origin wants a length ({@link
+   * GuardMode#ADAPTIVE}), refused {@code Expect}, or answers over HTTP/2 or HTTP/3.
+   */
   public Duration originTtl() {
     return originTtl;
   }
 
   /**
-   * Returns whether first sends of unknown length carry {@code Expect: 100-continue}, so that a 411
-   * arrives before any byte of the body is written.
+   * Returns whether a body streamed past the read-ahead asks for 100 (Continue) first ({@code
+   * Expect: 100-continue}), so that a 411 arrives before any byte of the body is written. A client
+   * that would lose such a 411 (HttpClient 5) asks whatever this says; an origin that refused
+   * {@code Expect} with 417 within {@link #originTtl()} is not asked.
    */
   public boolean expectContinue() {
     return expectContinue;
@@ -207,7 +216,8 @@ public final class GuardPolicy {
     }
 
     /**
-     * Sets how many origins are remembered at most. Default 1024.
+     * Sets how many origins each of the guard's memories holds at most ({@link
+     * GuardPolicy#maxOrigins()}). Default 1024.
      *
      * @throws IllegalArgumentException if {@code maxOrigins} is not positive
      */
@@ -218,7 +228,8 @@ public final class GuardPolicy {
     }
 
     /**
-     * Sets how long an origin that answered 411 is remembered. Default one hour.
+     * Sets how long an origin that answered 411, refused {@code Expect} or answered over HTTP/2 or
+     * HTTP/3 is remembered. Default one hour.
      *
      * @throws IllegalArgumentException if {@code originTtl} is zero or negative
      */
@@ -231,7 +242,8 @@ public final class GuardPolicy {
     }
 
     /**
-     * Sets whether first sends of unknown length carry {@code Expect: 100-continue}. Default false.
+     * Sets whether a body streamed past the read-ahead asks for 100 (Continue) first, as {@link
+     * GuardPolicy#expectContinue()} says. Default false.
      */
     public Builder expectContinue(boolean expectContinue) {
       this.expectContinue = expectContinue;

@@ -132,9 +132,10 @@ public final class OutgoingBody {
 
   /**
    * Returns true if this send should go on a connection of its own, one that carries no other
-   * request before or after it: true for a streamed body's first send to an origin not known to
-   * answer over a multiplexed protocol; false for a frozen body, for the resend, and for a streamed
-   * body to an origin whose last answer came over HTTP/2 or HTTP/3 ({@link Transport#multiplexed}).
+   * request before or after it: true for a streamed body's sends (the first, and the one without
+   * {@code Expect} after a 417) to an origin not known to answer over a multiplexed protocol; false
+   * for a frozen body, for the resend, and for a streamed body to an origin whose last answer came
+   * over HTTP/2 or HTTP/3 ({@link Transport#multiplexed}).
    *
    * <p>A server may answer 411 before it read the body, and close the connection without saying so
    * (haproxy does): the resend must not meet that half-read connection in the client's pool. An

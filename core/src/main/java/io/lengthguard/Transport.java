@@ -14,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  * one send of the same streamed body without {@code Expect}, after a 417 to the {@code Expect} the
  * adapter added to the first; and one resend after a 411. {@link #cancel()} may be called from any
  * thread. The other methods are called on the thread that called {@link GuardedExchange#execute},
- * or, after {@link #sendAsync}, on the thread that completes its future; those about a streamed
- * send, on the thread that sent it.
+ * or, after {@link #sendAsync}, on the thread that completes its future; about a 417 to a streamed
+ * send, on the thread that sent it; one at a time for one exchange.
  *
  * @param <R> the client's response type
  */
