@@ -1045,11 +1045,11 @@ public final class GuardedExchange {
     private Object sendStreamed(Transport<Object> t, OutgoingBody outgoing, BodyPipe wire)
         throws IOException {
       Object response = t.send(outgoing);
-      if (t.status(response) != 417
+      int status = t.status(response);
+      if (status != 417
           || canceled
           || t.canceled()
-          || !outgoing.expectContinue()
-          || !t.addedExpectContinue(outgoing)
+          || !outgoing.mayBeReplacedBy(status, t.addedExpectContinue(outgoing))
           // Last: once taken back, no write of the client's gets a byte of the body.
           || !outgoing.withdraw()) {
         return response;

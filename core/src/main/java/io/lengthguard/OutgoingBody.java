@@ -131,6 +131,18 @@ public final class OutgoingBody {
   }
 
   /**
+   * Returns true if an answer of {@code status} to this send is one the exchange may replace with
+   * another send: a 411 to a streamed body's send, resent from the guard's copy; a 417 to the
+   * {@code Expect} this streamed body asked for, where the transport added it ({@code addedExpect},
+   * its {@link Transport#addedExpectContinue} answer), followed by the send without it. A transport
+   * that holds answers from the caller ({@link #mayBeReplaced()}) holds exactly these, and the
+   * exchange replaces no other.
+   */
+  public boolean mayBeReplacedBy(int status, boolean addedExpect) {
+    return pipe != null && (status == 411 || (status == 417 && expectContinue && addedExpect));
+  }
+
+  /**
    * Returns true if this send should go on a connection of its own, one that carries no other
    * request before or after it: true for a streamed body's sends (the first, and the one without
    * {@code Expect} after a 417) to an origin not known to answer over a multiplexed protocol; false

@@ -1360,6 +1360,16 @@ class GuardedExchangeTest {
     assertThat(body.runs).hasValue(1);
     assertThat(events.list).isEmpty();
     assertThat(guard.memoryInUse()).isZero();
+    // What a transport holds from the caller: the 411 to either send, the 417 only to the first,
+    // and only where the transport added the Expect.
+    OutgoingBody first = transport.bodies.get(0);
+    OutgoingBody second = transport.bodies.get(1);
+    assertThat(first.mayBeReplacedBy(417, true)).isTrue();
+    assertThat(first.mayBeReplacedBy(417, false)).isFalse();
+    assertThat(first.mayBeReplacedBy(411, false)).isTrue();
+    assertThat(first.mayBeReplacedBy(403, true)).isFalse();
+    assertThat(second.mayBeReplacedBy(417, true)).isFalse();
+    assertThat(second.mayBeReplacedBy(411, false)).isTrue();
   }
 
   @Test

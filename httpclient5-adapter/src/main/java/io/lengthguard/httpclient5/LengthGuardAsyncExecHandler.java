@@ -37,7 +37,6 @@ import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
-import org.apache.hc.core5.http.HttpStatus;
 import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.ProtocolVersion;
 import org.apache.hc.core5.http.nio.AsyncDataConsumer;
@@ -504,10 +503,7 @@ public final class LengthGuardAsyncExecHandler implements AsyncExecChainHandler 
       // HttpCore stops sending a body once a 4xx or 5xx came (RFC 9112 §9.6 lets it close).
       if (code >= 400 && streamed != null) streamed.stop();
       // The exchange may replace a 411 to a streamed send, and a 417 to the guard's Expect.
-      boolean replaceable =
-          streamed != null
-              && (code == 411
-                  || (code == HttpStatus.SC_EXPECTATION_FAILED && streamed.sentExpect()));
+      boolean replaceable = streamed != null && streamed.mayBeReplacedBy(code);
       if (!replaceable) {
         forwarded = true;
         try {

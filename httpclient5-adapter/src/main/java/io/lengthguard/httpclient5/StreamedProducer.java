@@ -80,6 +80,11 @@ final class StreamedProducer implements AsyncEntityProducer {
     return addedExpect && !expectDropped;
   }
 
+  /** Returns true if the exchange may replace an answer of {@code status} to this body's send. */
+  boolean mayBeReplacedBy(int status) {
+    return body.mayBeReplacedBy(status, sentExpect());
+  }
+
   /**
    * Stops the body: the response came and HttpClient stopped sending, or the exchange failed. The
    * exchange stops reading the caller's body, if HttpCore opened it. Any thread.

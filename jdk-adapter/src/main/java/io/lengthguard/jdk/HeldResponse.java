@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
+import java.util.function.IntPredicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -70,33 +71,29 @@ final class HeldResponse<T> extends ForwardingResponse<T> {
   }
 
   /**
-   * Returns a handler that holds the body of a 411 (and of a 417, if {@code holds417}) and hands
-   * any other response to {@code handler}, as the client would: for a streamed send, whose 411 a
-   * resend may replace, and whose 417 to the guard's {@code Expect} a send without it may.
+   * Returns a handler that holds the body of a response whose status {@code holds} accepts (those
+   * the exchange may replace: {@code OutgoingBody.mayBeReplacedBy}) and hands any other response to
+   * {@code handler}, as the client would.
    */
-  static <T> Holder<T> holder(HttpResponse.BodyHandler<T> handler, boolean holds417) {
-    return new Holder<>(handler, holds417);
+  static <T> Holder<T> holder(HttpResponse.BodyHandler<T> handler, IntPredicate holds) {
+    return new Holder<>(handler, holds);
   }
 
   /** A body handler for one send: a held status's body is kept, any other goes to the handler. */
   static final class Holder<T> implements HttpResponse.BodyHandler<T> {
     private final HttpResponse.BodyHandler<T> handler;
-    private final boolean holds417;
+    private final IntPredicate holds;
     private volatile HttpResponse.@Nullable ResponseInfo info;
     private volatile Flow.@Nullable Publisher<List<ByteBuffer>> held;
 
-    private Holder(HttpResponse.BodyHandler<T> handler, boolean holds417) {
+    private Holder(HttpResponse.BodyHandler<T> handler, IntPredicate holds) {
       this.handler = handler;
-      this.holds417 = holds417;
-    }
-
-    private boolean holds(int status) {
-      return status == 411 || (status == 417 && holds417);
+      this.holds = holds;
     }
 
     @Override
     public HttpResponse.BodySubscriber<T> apply(HttpResponse.ResponseInfo responseInfo) {
-      if (!holds(responseInfo.statusCode())) return handler.apply(responseInfo);
+      if (!holds.test(responseInfo.statusCode())) return handler.apply(responseInfo);
       info = responseInfo;
       // The publisher is the body once the client subscribed it, before the response is returned.
       return HttpResponse.BodySubscribers.mapping(
@@ -111,7 +108,9 @@ final class HeldResponse<T> extends ForwardingResponse<T> {
     HttpResponse<T> held(HttpResponse<T> response) {
       HttpResponse.ResponseInfo heldInfo = info;
       Flow.Publisher<List<ByteBuffer>> heldBody = held;
-      if (heldInfo == null || heldBody == null || !holds(response.statusCode())) return response;
+      if (heldInfo == null || heldBody == null || !holds.test(response.statusCode())) {
+        return response;
+      }
       return new HeldResponse<>(response, heldInfo, heldBody);
     }
   }

@@ -15,6 +15,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
+import java.util.function.IntPredicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -83,7 +84,7 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
     // A response the exchange may replace (a 411, a 417 to the guard's own Expect) waits for its
     // verdict, out of the caller's handler. Every other response goes to the handler at once.
     HeldResponse.Holder<T> holder =
-        body.mayBeReplaced() ? HeldResponse.holder(handler, addedExpectContinue(body)) : null;
+        body.mayBeReplaced() ? HeldResponse.holder(handler, heldStatuses(body)) : null;
     HttpResponse.BodyHandler<T> sendHandler = holder != null ? holder : handler;
     if (!async) {
       try {
@@ -182,6 +183,12 @@ final class JdkTransport<T> implements Transport<HttpResponse<T>> {
       builder.header(CONTENT_DIGEST, digest);
     }
     return builder.build();
+  }
+
+  /** Returns the statuses of the answers to {@code body}'s send that the exchange may replace. */
+  private IntPredicate heldStatuses(OutgoingBody body) {
+    boolean added = addedExpectContinue(body);
+    return status -> body.mayBeReplacedBy(status, added);
   }
 
   /**
